@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { openDatabase, type SentinelDb } from '../db/client';
+import type { LlmProvider } from '../machines/llm/provider';
+import { offlineProvider } from '../machines/llm/offline';
+import { openaiProvider } from '../machines/llm/openai';
+import { ConversationRunner } from '../machines/runner';
+import { defaultRules } from '../policies/rules';
+import type { Actor } from '../policies/types';
+import { demoDirectory } from '../tools/backends/embedded/demo-directory';
+import { readDirectoryFile } from '../tools/backends/embedded/directory-file';
+import { embeddedBackends } from '../tools/backends/embedded';
+import { seedIfEmpty } from '../tools/backends/embedded/seed';
+import type { Backends } from '../tools/backends/types';
+
+export interface Sentinel {
+  runner: ConversationRunner;
+  database: SentinelDb;
+  backends: Backends;
+  llm: LlmProvider;
+  /** The authenticated id → directory user → role. Unknown or disabled users get guest rights. */
+  identify(userId: string): Promise<Actor>;
+  close(): Promise<void>;
+}
+
+export function createLlm(config: Config): LlmProvider {
+  return config.llm.provider === 'openai' ? openaiProvider(config.llm) : offlineProvider;
+}
+
+/** Wires the core from configuration: database (migrated, seeded), backends, LLM provider and runner. */
+export function createSentinel(config: Config, logger: Logger, overrides: { now?: () => number; llm?: LlmProvider } = {}): Sentinel {
+  const now = overrides.now ?? Date.now;
+  const database = openDatabase(config.dbPath);
+  seedIfEmpty(database.db, config.directoryFile ? readDirectoryFile(config.directoryFile) : demoDirectory, now());
+  const backends = embeddedBackends(database.db);
+  const llm = overrides.llm ?? createLlm(config);
+  const runner = new ConversationRunner({
+    db: database.db,
+    backends,
+    llm,
+    rules: defaultRules,
+    logger,
+    now,
+    randomId: () => randomBytes(16).toString('hex'),
+    historyMessages: config.historyMessages,
+    approvalTtlMs: config.approvalTtlMs,
+  });
+  return {
+    runner,
+    database,
+    backends,
+    llm,
+    async identify(userId) {
+      const user = await backends.directory.find(userId);
+      if (!user || !user.active) return { id: userId, role: 'guest' };
+      return { id: user.id, role: user.role, email: user.email, name: user.name };
+    },
+    async close() {
+      await runner.idle();
+      database.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
+const EnvSchema = z.object({
+  SENTINEL_DB: z.string().min(1).default('data/sentinel.db'),
+  SENTINEL_LLM: z.enum(['offline', 'openai']).optional(),
+  SENTINEL_DIRECTORY: z.string().min(1).optional(),
+  SENTINEL_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
+  SENTINEL_APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+  SENTINEL_APPROVALS_CHANNEL: z.string().min(1).optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.string().url().optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  dbPath: string;
+  llm: { provider: 'offline' } | { provider: 'openai'; apiKey: string; baseURL?: string; model: string; timeoutMs: number; maxRetries: number };
+  directoryFile?: string;
+  historyMessages: number;
+  approvalTtlMs: number;
+  logLevel?: Env['LOG_LEVEL'];
+  env: Env;
+}
+
+export class ConfigError extends Error {}
+
+/** Empty strings count as unset: `.env` files are full of `KEY=`. */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v.trim();
+  return out;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(withoutBlanks(source));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const provider = env.SENTINEL_LLM ?? (env.OPENAI_API_KEY ? 'openai' : 'offline');
+  let llm: Config['llm'];
+  if (provider === 'openai') {
+    if (!env.OPENAI_API_KEY) {
+      throw new ConfigError(
+        'Invalid configuration:\n  OPENAI_API_KEY: required when SENTINEL_LLM=openai (any non-empty value for a local server such as Ollama)',
+      );
+    }
+    llm = {
+      provider,
+      apiKey: env.OPENAI_API_KEY,
+      baseURL: env.OPENAI_BASE_URL,
+      model: env.OPENAI_MODEL,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
+      maxRetries: env.OPENAI_MAX_RETRIES,
+    };
+  } else {
+    llm = { provider: 'offline' };
+  }
+  return {
+    dbPath: env.SENTINEL_DB,
+    llm,
+    directoryFile: env.SENTINEL_DIRECTORY,
+    historyMessages: env.SENTINEL_HISTORY_MESSAGES,
+    approvalTtlMs: env.SENTINEL_APPROVAL_TTL_HOURS * 3_600_000,
+    logLevel: env.LOG_LEVEL,
+    env,
+  };
+}

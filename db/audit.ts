@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { desc } from 'drizzle-orm';
+import type { Db } from './client';
+import { audit } from './schema';
+import { canonicalJson } from './canonical-json';
+
+export type AuditKind =
+  | 'message'
+  | 'proposal_decided'
+  | 'approval_requested'
+  | 'approval_decided'
+  | 'approval_refused'
+  | 'approval_expired'
+  | 'execution_started'
+  | 'execution_finished'
+  | 'execution_in_doubt'
+  | 'grant_revoked'
+  | 'llm_error';
+
+export interface AuditEntry {
+  kind: AuditKind;
+  actor?: string | null;
+  conversationId?: string | null;
+  data: Record<string, unknown>;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export function entryHash(prevHash: string, at: number, e: AuditEntry): string {
+  const content = canonicalJson({ at, kind: e.kind, actor: e.actor ?? null, conversationId: e.conversationId ?? null, data: e.data });
+  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+}
+
+/**
+ * Appends to the hash chain. Call inside an immediate transaction so two writers cannot both extend the
+ * same previous entry.
+ */
+export function appendAudit(db: Db, e: AuditEntry, at: number): void {
+  const last = db.select({ hash: audit.hash }).from(audit).orderBy(desc(audit.seq)).limit(1).get();
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  db.insert(audit)
+    .values({
+      at,
+      kind: e.kind,
+      actor: e.actor ?? null,
+      conversationId: e.conversationId ?? null,
+      data: canonicalJson(e.data),
+      prevHash,
+      hash: entryHash(prevHash, at, e),
+    })
+    .run();
+}

@@ -1,0 +1,188 @@
+import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// Timestamps are epoch milliseconds (integers): cheap to compare, no timezone ambiguity.
+
+/** One row per conversation (Slack thread / CLI --thread): the machine's persisted snapshot. */
+export const conversations = sqliteTable('conversations', {
+  id: text('id').primaryKey(),
+  snapshot: text('snapshot').notNull(),
+  machineVersion: integer('machine_version').notNull(),
+  /** Optimistic-concurrency counter: a save only lands on the version it loaded. */
+  version: integer('version').notNull(),
+  state: text('state').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** Bounded conversation memory: only the last N rows per conversation are kept. */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    conversationId: text('conversation_id').notNull(),
+    role: text('role', { enum: ['user', 'assistant'] }).notNull(),
+    author: text('author'),
+    content: text('content').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('messages_conversation').on(t.conversationId, t.id)],
+);
+
+/** The guard's decisions, keyed by turn, so a restarted guard returns what was decided instead of deciding again. */
+export const decisions = sqliteTable(
+  'decisions',
+  {
+    turnKey: text('turn_key').notNull(),
+    idx: integer('idx').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    requester: text('requester').notNull(),
+    tool: text('tool').notNull(),
+    args: text('args').notNull(),
+    decision: text('decision', { enum: ['allow', 'require_approval', 'deny'] }).notNull(),
+    reason: text('reason').notNull(),
+    rule: text('rule').notNull(),
+    approvalId: text('approval_id'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.turnKey, t.idx] })],
+);
+
+/** An approval binds one exact action (tool + args + requester + target) to one decision. */
+export const approvals = sqliteTable(
+  'approvals',
+  {
+    id: text('id').primaryKey(),
+    conversationId: text('conversation_id').notNull(),
+    requester: text('requester').notNull(),
+    tool: text('tool').notNull(),
+    args: text('args').notNull(),
+    target: text('target').notNull(),
+    required: text('required', { enum: ['approver', 'requester'] }).notNull(),
+    status: text('status', { enum: ['pending', 'approved', 'denied', 'expired'] }).notNull(),
+    reason: text('reason').notNull(),
+    rule: text('rule').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: integer('decided_at'),
+  },
+  (t) => [index('approvals_status').on(t.status, t.expiresAt), index('approvals_conversation').on(t.conversationId)],
+);
+
+/**
+ * The execution journal. The idempotency key is the primary key: `planned` is written with the move to
+ * `executing`, `started` right before the side effect, and a final status right after. A `started` row
+ * found on restart means the outcome is unknown.
+ */
+export const executions = sqliteTable(
+  'executions',
+  {
+    key: text('key').primaryKey(),
+    conversationId: text('conversation_id').notNull(),
+    approvalId: text('approval_id'),
+    requester: text('requester').notNull(),
+    tool: text('tool').notNull(),
+    args: text('args').notNull(),
+    status: text('status', { enum: ['planned', 'started', 'succeeded', 'failed', 'in_doubt'] }).notNull(),
+    output: text('output'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [index('executions_requester').on(t.requester, t.createdAt)],
+);
+
+/** Hash-chained, append-only audit log. */
+export const audit = sqliteTable(
+  'audit',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    kind: text('kind').notNull(),
+    actor: text('actor'),
+    conversationId: text('conversation_id'),
+    data: text('data').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_conversation').on(t.conversationId)],
+);
+
+// ---- Embedded backends: directory, MDM inventory, access grants, ticketing ----
+
+export const directory = sqliteTable(
+  'directory',
+  {
+    id: text('id').primaryKey(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['guest', 'employee', 'admin'] }).notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  },
+  (t) => [uniqueIndex('directory_email').on(t.email)],
+);
+
+export const passwordResets = sqliteTable('password_resets', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  userId: text('user_id').notNull(),
+  sentTo: text('sent_to').notNull(),
+  executionKey: text('execution_key').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const devices = sqliteTable('devices', {
+  id: text('id').primaryKey(),
+  owner: text('owner').notNull(),
+  model: text('model').notNull(),
+  osVersion: text('os_version').notNull(),
+  diskFreeGb: integer('disk_free_gb').notNull(),
+  diskTotalGb: integer('disk_total_gb').notNull(),
+  batteryHealthPct: integer('battery_health_pct').notNull(),
+  lastCheckinAt: integer('last_checkin_at').notNull(),
+  encrypted: integer('encrypted', { mode: 'boolean' }).notNull(),
+  firewall: integer('firewall', { mode: 'boolean' }).notNull(),
+  status: text('status', { enum: ['active', 'locked', 'wiped'] }).notNull().default('active'),
+});
+
+/** Every remote command the MDM accepted; the execution key makes a repeated command visible. */
+export const deviceCommands = sqliteTable('device_commands', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  deviceId: text('device_id').notNull(),
+  command: text('command', { enum: ['lock', 'restart', 'wipe'] }).notNull(),
+  requestedBy: text('requested_by').notNull(),
+  executionKey: text('execution_key').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const systems = sqliteTable('systems', {
+  id: text('id').primaryKey(),
+  description: text('description').notNull(),
+});
+
+export const grants = sqliteTable(
+  'grants',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: text('user_id').notNull(),
+    system: text('system').notNull(),
+    level: text('level', { enum: ['read', 'write', 'admin'] }).notNull(),
+    reason: text('reason').notNull(),
+    grantedAt: integer('granted_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+    executionKey: text('execution_key').notNull().unique(),
+  },
+  (t) => [index('grants_active').on(t.revokedAt, t.expiresAt)],
+);
+
+export const tickets = sqliteTable('tickets', {
+  number: integer('number').primaryKey({ autoIncrement: true }),
+  requester: text('requester').notNull(),
+  summary: text('summary').notNull(),
+  description: text('description').notNull(),
+  priority: text('priority', { enum: ['low', 'medium', 'high', 'urgent'] }).notNull(),
+  status: text('status', { enum: ['open', 'in_progress', 'waiting', 'resolved', 'closed'] }).notNull(),
+  assignee: text('assignee'),
+  executionKey: text('execution_key').unique(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

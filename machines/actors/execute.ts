@@ -1,0 +1,98 @@
+import { appendAudit } from '../../db/audit';
+import { canonicalJson } from '../../db/canonical-json';
+import { claimExecution, finishExecution, type ExecutionRow } from '../../db/executions';
+import { recentMessages } from '../../db/messages';
+import type { ToolResult } from '../../tools/contract';
+import { findTool } from '../../tools/registry';
+import type { ExecuteInput } from '../agent';
+import { afterPersist, type AgentDeps } from '../deps';
+import type { ExecutedAction, PlannedAction } from '../types';
+
+export const IN_DOUBT_MESSAGE =
+  'I lost track of this action when I restarted while it was running, so I do not know whether it happened. I did not run it again; please check, or ask IT.';
+
+function fromJournal(a: PlannedAction, row: ExecutionRow): ExecutedAction {
+  const output = row.output ? (JSON.parse(row.output) as Record<string, unknown>) : {};
+  if (row.status === 'in_doubt') return { key: a.key, tool: a.tool, args: a.args, ok: false, output, inDoubt: true };
+  return { key: a.key, tool: a.tool, args: a.args, ok: row.status === 'succeeded', output };
+}
+
+function transcript(deps: AgentDeps, conversationId: string): string {
+  return recentMessages(deps.db, conversationId, deps.historyMessages)
+    .map((m) => `${m.role === 'user' ? m.author ?? 'user' : 'sentinel'}: ${m.content}`)
+    .join('\n');
+}
+
+/**
+ * `executing`: runs each planned action at most once. The journal row is claimed (and audited) in a
+ * transaction before the side effect and finished right after it, so a restart finds every action
+ * either not started (run it), finished (report the stored result) or started (in doubt).
+ */
+export async function execute(deps: AgentDeps, input: ExecuteInput, signal: AbortSignal): Promise<ExecutedAction[]> {
+  await afterPersist(signal);
+  const results: ExecutedAction[] = [];
+  for (const action of input.actions) {
+    const tool = findTool(action.tool);
+    const valid = tool?.input.safeParse(action.args);
+    if (!tool || !valid?.success) {
+      // Only decided, validated actions reach here; anything else is a bug and is refused, not run.
+      results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error: 'This action failed validation and was not run.' } });
+      continue;
+    }
+    const now = deps.now();
+    const journalRow = {
+      key: action.key,
+      conversationId: input.conversationId,
+      approvalId: action.approvalId,
+      requester: input.requester.id,
+      tool: action.tool,
+      args: canonicalJson(action.args),
+    };
+    const claim = deps.db.transaction(
+      (tx) => {
+        const c = claimExecution(tx, journalRow, tool.idempotent, now);
+        if (c.kind === 'run') {
+          appendAudit(tx, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);
+        } else if (c.kind === 'in_doubt') {
+          finishExecution(tx, action.key, 'in_doubt', { error: IN_DOUBT_MESSAGE }, now);
+          appendAudit(tx, { kind: 'execution_in_doubt', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args } }, now);
+        }
+        return c;
+      },
+      { behavior: 'immediate' },
+    );
+    if (claim.kind === 'done') {
+      results.push(fromJournal(action, claim.row));
+      continue;
+    }
+    if (claim.kind === 'in_doubt') {
+      results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error: IN_DOUBT_MESSAGE }, inDoubt: true });
+      continue;
+    }
+
+    let result: ToolResult;
+    try {
+      result = await tool.run(valid.data, {
+        backends: deps.backends,
+        requester: input.requester,
+        executionKey: action.key,
+        transcript: tool.name === 'create_support_ticket' ? transcript(deps, input.conversationId) : '',
+        now,
+      });
+    } catch (err) {
+      deps.logger.error({ err, tool: tool.name, key: action.key }, 'tool backend failed');
+      result = { ok: false, error: 'The backend system reported an error; IT has the details in the logs.' };
+    }
+    const output = result.ok ? result.output : { error: result.error };
+    const finishedAt = deps.now();
+    deps.db.transaction(
+      (tx) => {
+        finishExecution(tx, action.key, result.ok ? 'succeeded' : 'failed', output, finishedAt);
+        appendAudit(tx, { kind: 'execution_finished', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, ok: result.ok, output } }, finishedAt);
+      },
+      { behavior: 'immediate' },
+    );
+    results.push({ key: action.key, tool: action.tool, args: action.args, ok: result.ok, output });
+  }
+  return results;
+}

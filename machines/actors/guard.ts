@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { appendAudit } from '../../db/audit';
+import { getApproval, insertApproval } from '../../db/approvals';
+import { canonicalJson } from '../../db/canonical-json';
+import { decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
+import { decide } from '../../policies/decide';
+import type { Actor, Decision, Target } from '../../policies/types';
+import { findTool } from '../../tools/registry';
+import type { GuardInput } from '../agent';
+import { afterPersist, MAX_PROPOSALS_PER_TURN, type AgentDeps } from '../deps';
+import type { GuardOutput, ProposalOutcome, RawCall } from '../types';
+
+const MAX_STORED_ARGS = 2000;
+
+interface Checked {
+  tool: string;
+  args: unknown;
+  decision: Decision;
+  target: Target | null;
+}
+
+const deny = (reason: string, rule: string): Decision => ({ effect: 'deny', reason, rule });
+
+function parseArgs(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Validates one raw proposal and asks policy; every failure is a denial with a reason, never a throw. */
+async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set<string>): Promise<Checked> {
+  const name = typeof call.name === 'string' ? call.name : '';
+  const tool = findTool(name);
+  if (!tool) return { tool: name.slice(0, 100), args: call.arguments, decision: deny(`There is no tool called "${name.slice(0, 60)}".`, 'unknown-tool'), target: null };
+  const parsed = parseArgs(call.arguments);
+  if (!parsed.ok) return { tool: tool.name, args: call.arguments, decision: deny('The proposed arguments were not valid JSON.', 'invalid-arguments'), target: null };
+  const valid = tool.input.safeParse(parsed.value);
+  if (!valid.success) {
+    const issues = valid.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
+    return { tool: tool.name, args: parsed.value, decision: deny(`The proposed arguments are invalid (${issues}).`, 'invalid-arguments'), target: null };
+  }
+  const args = valid.data as Record<string, unknown>;
+  const fingerprint = `${tool.name}:${canonicalJson(args)}`;
+  if (seen.has(fingerprint)) return { tool: tool.name, args, decision: deny('The same action was already proposed in this message.', 'duplicate-proposal'), target: null };
+  seen.add(fingerprint);
+  let target: Target;
+  try {
+    target = await tool.target(args, deps.backends);
+  } catch (err) {
+    deps.logger.warn({ err, tool: tool.name }, 'target lookup failed');
+    return { tool: tool.name, args, decision: deny('I could not look up what this acts on, so I did not run it.', 'target-lookup-failed'), target: null };
+  }
+  return { tool: tool.name, args, decision: decide(requester, { tool: tool.name, args }, { target, rules: deps.rules }), target };
+}
+
+function storedArgs(args: unknown): string {
+  const text = typeof args === 'string' ? JSON.stringify(args) : canonicalJson(args ?? null);
+  return text.length > MAX_STORED_ARGS ? JSON.stringify(`${text.slice(0, MAX_STORED_ARGS)}…(truncated)`) : text;
+}
+
+/** Approval ids are unguessable (the nonce is random) yet stable for a turn, so a re-run guard finds its own. */
+function approvalId(nonce: string, turnKey: string, idx: number): string {
+  return `apr_${createHash('sha256').update(`${nonce}\n${turnKey}\n${idx}`).digest('hex').slice(0, 20)}`;
+}
+
+function outputFromRows(rows: DecisionRow[], deps: AgentDeps): GuardOutput {
+  const out: GuardOutput = { proposals: [], actions: [], approvals: [] };
+  for (const r of rows) {
+    const args = JSON.parse(r.args) as unknown;
+    const p: ProposalOutcome = { tool: r.tool, args, decision: r.decision, reason: r.reason, rule: r.rule };
+    if (r.decision === 'allow') out.actions.push({ key: `${r.turnKey}#${r.idx}`, tool: r.tool, args: args as Record<string, unknown>, approvalId: null });
+    if (r.decision === 'require_approval' && r.approvalId) {
+      p.approvalId = r.approvalId;
+      const a = getApproval(deps.db, r.approvalId);
+      if (a) {
+        p.required = a.required;
+        out.approvals.push({ id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy });
+      }
+    }
+    out.proposals.push(p);
+  }
+  return out;
+}
+
+/**
+ * `guarding`: validate every proposal, resolve what it targets, ask policy, and record decisions,
+ * approvals and audit entries in one transaction. Keyed by turn: a restarted guard returns the stored
+ * decisions instead of deciding (and creating approvals) again.
+ */
+export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSignal): Promise<GuardOutput> {
+  await afterPersist(signal);
+  const done = decisionsForTurn(deps.db, input.turnKey);
+  if (done.length) return outputFromRows(done, deps);
+
+  const seen = new Set<string>();
+  const checked: Checked[] = [];
+  for (const [i, call] of input.plan.calls.entries()) {
+    if (i >= MAX_PROPOSALS_PER_TURN) {
+      checked.push({
+        tool: String(call?.name ?? '').slice(0, 100),
+        args: call?.arguments,
+        decision: deny(`I only consider ${MAX_PROPOSALS_PER_TURN} actions per message; ask for the rest separately.`, 'proposal-limit'),
+        target: null,
+      });
+      continue;
+    }
+    checked.push(await check(deps, input.requester, call, seen));
+  }
+
+  const now = deps.now();
+  const rows: DecisionRow[] = checked.map((c, idx) => ({
+    turnKey: input.turnKey,
+    idx,
+    conversationId: input.conversationId,
+    requester: input.requester.id,
+    tool: c.tool,
+    args: storedArgs(c.args),
+    decision: c.decision.effect,
+    reason: c.decision.reason,
+    rule: c.decision.rule,
+    approvalId: c.decision.effect === 'require_approval' ? approvalId(input.nonce, input.turnKey, idx) : null,
+    createdAt: now,
+  }));
+
+  deps.db.transaction(
+    (tx) => {
+      insertDecisions(tx, rows);
+      rows.forEach((row, idx) => {
+        const c = checked[idx]!;
+        appendAudit(
+          tx,
+          {
+            kind: 'proposal_decided',
+            actor: input.requester.id,
+            conversationId: input.conversationId,
+            data: { turn: input.turnKey, idx, tool: row.tool, args: JSON.parse(row.args), decision: row.decision, reason: row.reason, rule: row.rule, role: input.requester.role },
+          },
+          now,
+        );
+        if (c.decision.effect === 'require_approval' && row.approvalId) {
+          insertApproval(tx, {
+            id: row.approvalId,
+            conversationId: input.conversationId,
+            requester: input.requester.id,
+            tool: row.tool,
+            args: row.args,
+            target: canonicalJson(c.target),
+            required: c.decision.required,
+            reason: c.decision.reason,
+            rule: c.decision.rule,
+            createdAt: now,
+            expiresAt: now + deps.approvalTtlMs,
+          });
+          appendAudit(
+            tx,
+            {
+              kind: 'approval_requested',
+              actor: input.requester.id,
+              conversationId: input.conversationId,
+              data: { approval: row.approvalId, tool: row.tool, args: JSON.parse(row.args), required: c.decision.required, expiresAt: now + deps.approvalTtlMs },
+            },
+            now,
+          );
+        }
+      });
+    },
+    { behavior: 'immediate' },
+  );
+  return outputFromRows(rows, deps);
+}

@@ -1,0 +1,64 @@
+import { findTool } from '../../tools/registry';
+import { afterPersist, type AgentDeps } from '../deps';
+import { templateSummary } from '../llm/offline-summary';
+import type { ApprovalRef, ProposalOutcome, SummarizeInput } from '../types';
+import { requesterProfile } from './propose';
+
+function describe(tool: string, args: unknown): string {
+  const t = findTool(tool);
+  const parsed = t?.input.safeParse(args);
+  return t && parsed?.success ? t.describe(parsed.data) : 'do that';
+}
+
+function hoursLeft(expiresAt: number, now: number): string {
+  const h = Math.max(0, Math.round((expiresAt - now) / 3_600_000));
+  return h >= 1 ? `${h} h` : 'less than an hour';
+}
+
+function approvalLine(a: ApprovalRef, now: number): string {
+  const what = describe(a.tool, a.args);
+  switch (a.status) {
+    case 'pending':
+      return a.required === 'requester'
+        ? `⚠️ This cannot be undone: ${what}. Please confirm it yourself before I go ahead (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}).`
+        : `⏳ Your request to ${what} needs approval from an IT admin. I've sent it (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}) and will post the result here.`;
+    case 'approved':
+      return `✅ Approved by ${a.decidedBy ?? 'an admin'}: ${what}.`;
+    case 'denied':
+      return `🚫 The request to ${what} was declined${a.decidedBy ? ` by ${a.decidedBy}` : ''}, so nothing was done.`;
+    case 'expired':
+      return `⌛ The request to ${what} expired without a decision, so nothing was done. Ask again if you still need it.`;
+  }
+}
+
+function denialLine(p: ProposalOutcome): string {
+  return `✋ I can't ${describe(p.tool, p.args)}: ${p.reason}`;
+}
+
+/**
+ * `summarizing`: the reply. Facts that must be exact (denials, approvals, in-doubt actions) are written by
+ * code; the LLM, called without tools, only phrases what the executed tools returned.
+ */
+export async function summarize(deps: AgentDeps, input: SummarizeInput, signal: AbortSignal): Promise<string> {
+  await afterPersist(signal);
+  const now = deps.now();
+  const parts: string[] = [];
+  const decided = input.approvals.filter((a) => a.status !== 'pending');
+  parts.push(...decided.map((a) => approvalLine(a, now)));
+  if (input.planText) parts.push(input.planText);
+  const reportable = input.executed.filter((e) => !e.inDoubt);
+  if (reportable.length) {
+    try {
+      const requester = await requesterProfile(deps, input.requester);
+      parts.push(await deps.llm.summarize({ requester, message: input.message, executed: reportable }, signal));
+    } catch (err) {
+      deps.logger.warn({ err }, 'LLM summary failed; using the template summary');
+      parts.push(templateSummary(reportable));
+    }
+  }
+  for (const e of input.executed.filter((x) => x.inDoubt)) parts.push(`❓ ${describe(e.tool, e.args)}: ${String(e.output.error ?? '')}`);
+  parts.push(...input.proposals.filter((p) => p.decision === 'deny').map(denialLine));
+  parts.push(...input.approvals.filter((a) => a.status === 'pending').map((a) => approvalLine(a, now)));
+  const reply = parts.filter((p) => p.trim()).join('\n');
+  return reply || 'Done.';
+}

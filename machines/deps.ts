@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+import type { Db } from '../db/client';
+import type { PolicyTable } from '../policies/rules';
+import type { Backends } from '../tools/backends/types';
+import type { LlmProvider } from './llm/provider';
+
+/** Everything the effectful actors and the runner need; the machine itself needs none of it. */
+export interface AgentDeps {
+  db: Db;
+  backends: Backends;
+  llm: LlmProvider;
+  rules: PolicyTable;
+  logger: Logger;
+  now: () => number;
+  /** Random id source (approval ids, nonces); injectable so tests can be deterministic. */
+  randomId: () => string;
+  historyMessages: number;
+  approvalTtlMs: number;
+}
+
+export const MAX_PROPOSALS_PER_TURN = 5;
+export const MAX_MESSAGE_CHARS = 4000;
+
+/**
+ * Lets the runner persist the snapshot that started an actor before the actor does anything: XState
+ * starts invoked actors before it notifies subscribers, and the runner persists in its subscriber.
+ */
+export async function afterPersist(signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (signal.aborted) throw new Error('turn aborted before it started');
+}

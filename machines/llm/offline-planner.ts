@@ -1,0 +1,302 @@
+import type { Plan, RawCall } from '../types';
+import type { ProposeRequest } from './provider';
+
+// A deterministic planner for running without an LLM: it recognises the usual helpdesk phrasings and
+// turns them into the same tool proposals an LLM would make. Its output goes through the same guard.
+
+export const CAPABILITIES =
+  'I can reset your password, run a health check on your laptop, lock, restart or wipe a device, request time-bound access to a system, and open or check support tickets.';
+
+const DEVICE_WORDS = '(?:laptop|computer|mac|macbook|pc|device|machine|notebook|workstation|desktop|thinkpad|surface)';
+const NEGATION = /\b(?:don'?t|do not|never|no need to|not|stop|cancel)\b(?:\s+\w+){0,3}\s*$/;
+
+const STOPWORDS = new Set(
+  'me my myself mine the a an it this that us our you your him her them all everyone someone hours hour days day weeks week today tomorrow now please access read write admin project work ticket'.split(' '),
+);
+
+interface Clause {
+  raw: string;
+  text: string;
+}
+
+function normalize(s: string): string {
+  return s
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** True when `re` matches and the match is not negated by the few words before it ("don't wipe"). */
+function affirmed(text: string, re: RegExp): boolean {
+  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+  for (const m of text.matchAll(g)) {
+    if (!NEGATION.test(text.slice(0, m.index))) return true;
+  }
+  return false;
+}
+
+function ticketIds(raw: string): string[] {
+  const ids = new Set<string>();
+  for (const m of raw.matchAll(/\bIT[-\s#]?(\d{1,9})\b/gi)) ids.add(`IT-${Number(m[1])}`);
+  for (const m of raw.matchAll(/\b(?:ticket|case|request)\s*(?:number|no\.?|#)?\s*#?(\d{3,9})\b/gi)) ids.add(`IT-${Number(m[1])}`);
+  return [...ids];
+}
+
+function deviceIds(raw: string): string[] {
+  const ids = new Set<string>();
+  for (const m of raw.matchAll(/\b([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)\b/g)) {
+    const id = m[1]!.toUpperCase();
+    if (/^IT-\d+$/.test(id) || !/\d/.test(id)) continue;
+    ids.add(id);
+  }
+  return [...ids];
+}
+
+/** Another person named as the subject: "for alice", "alice's password", "bob@example.com". */
+function otherUser(text: string, self: string): string | null {
+  const candidates: string[] = [];
+  for (const m of text.matchAll(/\b([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})\b/g)) candidates.push(m[1]!);
+  for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*)'s\s+(?:password|account|login|access|laptop|device|computer|mac)/g)) candidates.push(m[1]!);
+  for (const m of text.matchAll(/\b(?:for|of)\s+(?:user\s+)?@?([a-z][a-z0-9._-]*)\b/g)) candidates.push(m[1]!);
+  for (const c of candidates) {
+    if (STOPWORDS.has(c) || c === self || /^\d/.test(c)) continue;
+    if (c.startsWith(`${self}@`)) continue;
+    return c;
+  }
+  return null;
+}
+
+const SYSTEM_ALIASES: Record<string, string> = {
+  'git hub': 'github',
+  gh: 'github',
+  'aws prod': 'aws-prod',
+  'aws production': 'aws-prod',
+  'production aws': 'aws-prod',
+  'prod aws': 'aws-prod',
+  'prod account': 'aws-prod',
+  aws: 'aws-prod',
+  sfdc: 'salesforce',
+  'sales force': 'salesforce',
+  crm: 'salesforce',
+  'the vpn': 'vpn',
+};
+
+function findSystem(text: string, systems: string[]): string | null {
+  for (const s of [...systems].sort((a, b) => b.length - a.length)) {
+    const loose = s.replace(/[-_.]/g, '[-_. ]?');
+    if (new RegExp(`\\b${loose}\\b`).test(text)) return s;
+  }
+  for (const [alias, id] of Object.entries(SYSTEM_ALIASES)) {
+    if (new RegExp(`\\b${alias}\\b`).test(text) && (systems.length === 0 || systems.includes(id))) return id;
+  }
+  const m = /\baccess (?:to|on|for) (?:the )?([a-z0-9][a-z0-9._-]{1,40})\b/.exec(text);
+  return m && !STOPWORDS.has(m[1]!) ? m[1]! : null;
+}
+
+function accessLevel(text: string): 'read' | 'write' | 'admin' {
+  if (/\b(admin|administrator|root|owner|full access|superuser)\b/.test(text)) return 'admin';
+  if (/\b(write|edit|push|commit|deploy|modify|contributor|read[- ]?write)\b/.test(text)) return 'write';
+  return 'read';
+}
+
+function durationHours(text: string): number {
+  const m = /\b(\d{1,4}|an?|one|two|three|four|five|six|seven|eight|twelve)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b/.exec(text);
+  const words: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, twelve: 12 };
+  if (m) {
+    const n = words[m[1]!] ?? Number(m[1]);
+    const unit = m[2]!.startsWith('w') ? 168 : m[2]!.startsWith('d') ? 24 : 1;
+    return Math.max(1, Math.min(n * unit, 720));
+  }
+  if (/\b(this week)\b/.test(text)) return 72;
+  if (/\b(tomorrow)\b/.test(text)) return 24;
+  return 8;
+}
+
+function reasonFrom(raw: string, text: string): string {
+  const m = /\b(?:because|since|so that|so i can|in order to|to be able to|for the)\b(.{3,})$/.exec(text);
+  const r = m ? m[0] : raw;
+  return r.trim().slice(0, 300) || 'Requested via Sentinel';
+}
+
+function priorityFrom(text: string): 'low' | 'medium' | 'high' | 'urgent' {
+  if (/\b(urgent|asap|emergency|critical|immediately|right now|sev ?1|p1|outage)\b/.test(text)) return 'urgent';
+  if (/\b(high priority|important|blocking|blocked|can'?t work|cannot work|deadline)\b/.test(text)) return 'high';
+  if (/\b(low priority|whenever|no rush|not urgent|minor|when you get a chance)\b/.test(text)) return 'low';
+  return 'medium';
+}
+
+function summaryFrom(raw: string): string {
+  const firstSentence = raw.split(/(?<=[.!?])\s/)[0] ?? raw;
+  const s = firstSentence.replace(/^(hi|hello|hey)[,!\s]+/i, '').trim();
+  return (s.length > 120 ? `${s.slice(0, 117)}...` : s) || 'Help requested via Sentinel';
+}
+
+const RE = {
+  password:
+    /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b/,
+  wipe: /\b(?:wipe|erase|factory[- ]reset|remote[- ]wipe|nuke|delete everything on)\b/,
+  stolen: /\b(?:stolen|lost|missing|left .{0,20}(?:train|taxi|bus|plane|airport|cab|uber))\b/,
+  lock: /\block\b(?!ed out)(?! out)|\bscreen ?lock\b/,
+  restart: /\b(?:restart|reboot|re-boot|power ?cycle|turn (?:it )?off and (?:on|back on))\b/,
+  diagnostic:
+    /\b(?:slow|sluggish|laggy?|lagging|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|crash(?:es|ing|ed)?|overheat(?:s|ing)?|hot|fan|battery|disk|storage|space|full|diagnos(?:e|tic|tics)|health|check[- ]?up|compliance|compliant|performance|beach ?ball|spinning|blue screen|bsod|acting up|acting weird|keeps? (?:dying|shutting down)|running out)\b/,
+  diagnosticVerb: /\b(?:check|scan|look at|inspect|test|examine)\b.*\b(?:my|the)?\s*(?:laptop|computer|mac|macbook|pc|device|machine|notebook)\b/,
+  access:
+    /\b(?:access|permissions?|rights)\b|\b(?:add|invite|onboard) me (?:to|on)\b|\bgrant me\b|\bgive me (?:a )?(?:login|account)\b|\bneed (?:an )?account (?:on|for|in)\b/,
+  ticketStatus: /\b(?:status|update|updates|progress|news|eta|what'?s happening|what is happening|any word|where (?:is|are) (?:we|it)|follow(?:ing)? up)\b/,
+  createTicket:
+    /\b(?:open|create|file|raise|submit|log|make|start|put in)\b (?:a |an |me a )?(?:new )?(?:support |it |help ?desk )?(?:ticket|case|incident|request)\b|\bescalate\b|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some)?(?:human|person|one|body|technician|agent|it)\b|\breal person\b|\bcall me\b|\bneed a human\b/,
+  hardware:
+    /\b(?:printer|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
+  greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
+  thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
+  yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
+};
+
+function call(name: string, args: Record<string, unknown>): RawCall {
+  return { name, arguments: JSON.stringify(args) };
+}
+
+/** Splits "reset my password and check my laptop" into clauses, so each request is planned once. */
+function clauses(raw: string): Clause[] {
+  return raw
+    .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give)\b))/i)
+    .map((r) => ({ raw: r.trim(), text: normalize(r) }))
+    .filter((c) => c.text.length > 0);
+}
+
+export function offlinePlan(req: ProposeRequest): Plan {
+  const raw = req.message.slice(0, 4000);
+  const whole = normalize(raw);
+  const me = req.requester;
+  const calls: RawCall[] = [];
+  const notes: string[] = [];
+
+  if (RE.greeting.test(whole)) return { text: `Hi${me.name ? ` ${me.name.split(' ')[0]}` : ''}! ${CAPABILITIES} What do you need?`, calls: [] };
+  if (RE.thanks.test(whole) && whole.length < 40) return { text: "You're welcome! Anything else I can help with?", calls: [] };
+
+  const lastAssistant = [...req.history].reverse().find((m) => m.role === 'assistant');
+  if (RE.yes.test(whole) && whole.length < 40 && lastAssistant && /open a ticket|ticket for (?:it|you)/i.test(lastAssistant.content)) {
+    const previousAsk = [...req.history].reverse().find((m) => m.role === 'user');
+    const about = previousAsk?.content ?? raw;
+    return {
+      text: null,
+      calls: [call('create_support_ticket', { summary: summaryFrom(about), description: about.slice(0, 4000), priority: priorityFrom(normalize(about)) })],
+    };
+  }
+
+  const myDevice = (clauseText: string, explicit: string[]): string | null => {
+    if (explicit[0]) return explicit[0];
+    if (me.devices.length === 0) return null;
+    if (me.devices.length === 1) return me.devices[0]!;
+    const hint = me.devices.find((d) => clauseText.includes(d.toLowerCase()));
+    return hint ?? me.devices[0]!;
+  };
+  const needDevice = () => {
+    notes.push(
+      me.devices.length === 0
+        ? "I don't see a managed device registered to you. Which device id do you mean (for example LAPTOP-NAME-01)?"
+        : 'Which device do you mean?',
+    );
+  };
+
+  for (const c of clauses(raw)) {
+    const t = c.text;
+    const devices = deviceIds(c.raw);
+    const tickets = ticketIds(c.raw);
+    const other = otherUser(t, me.id);
+    const mentionsDevice = devices.length > 0 || new RegExp(`\\b${DEVICE_WORDS}\\b`).test(t) || /\bit\b/.test(t);
+
+    if (affirmed(t, RE.wipe)) {
+      const d = myDevice(t, devices);
+      if (d) calls.push(call('execute_remote_command', { device_id: d, command: 'wipe' }));
+      else needDevice();
+      continue;
+    }
+    if (affirmed(t, RE.stolen) && mentionsDevice) {
+      const d = myDevice(t, devices);
+      if (d) {
+        calls.push(call('execute_remote_command', { device_id: d, command: 'lock' }));
+        notes.push(`I'm locking ${d} right away. If it can't be recovered, ask me to wipe it (that needs an IT admin's approval), and I can open a ticket for a replacement.`);
+      } else needDevice();
+      continue;
+    }
+    if (affirmed(t, RE.lock) && !/\bunlock\b/.test(t) && mentionsDevice) {
+      const d = myDevice(t, devices);
+      if (d) calls.push(call('execute_remote_command', { device_id: d, command: 'lock' }));
+      else needDevice();
+      continue;
+    }
+    if (affirmed(t, RE.restart)) {
+      const d = myDevice(t, devices);
+      if (d) calls.push(call('execute_remote_command', { device_id: d, command: 'restart' }));
+      else needDevice();
+      continue;
+    }
+    if (affirmed(t, RE.password)) {
+      calls.push(call('reset_password', { user: other ?? me.id }));
+      continue;
+    }
+    if (RE.createTicket.test(t)) {
+      calls.push(call('create_support_ticket', { summary: summaryFrom(raw), description: raw.slice(0, 4000), priority: priorityFrom(whole) }));
+      continue;
+    }
+    if (tickets.length && (RE.ticketStatus.test(t) || /\b(?:ticket|check|how|what)\b/.test(t) || t.replace(/[^a-z]/g, '').length < 12)) {
+      for (const id of tickets) calls.push(call('check_ticket_status', { ticket_id: id }));
+      continue;
+    }
+    if (/\b(?:my|the) (?:ticket|tickets|case|request)\b/.test(t) && RE.ticketStatus.test(t)) {
+      notes.push('Which ticket? Give me its id, like IT-1042.');
+      continue;
+    }
+    if (affirmed(t, RE.access) && !/\bpassword\b/.test(t)) {
+      const system = findSystem(t, req.systemIds ?? []);
+      if (!system) {
+        const known = req.systemIds?.length ? ` I can request access to ${req.systemIds.join(', ')}.` : '';
+        notes.push(`Which system do you need access to?${known}`);
+        continue;
+      }
+      calls.push(
+        call('provision_access', {
+          user: other ?? me.id,
+          system,
+          level: accessLevel(t),
+          duration_hours: durationHours(t),
+          reason: reasonFrom(c.raw, t),
+        }),
+      );
+      continue;
+    }
+    if ((RE.diagnostic.test(t) && (mentionsDevice || /\b(?:slow|battery|disk|storage|overheat|crash|freez|frozen|fan)/.test(t))) || RE.diagnosticVerb.test(t)) {
+      const d = myDevice(t, devices);
+      if (d) calls.push(call('run_device_diagnostic', { device_id: d }));
+      else needDevice();
+      continue;
+    }
+    if (RE.hardware.test(t)) {
+      calls.push(call('create_support_ticket', { summary: summaryFrom(c.raw), description: raw.slice(0, 4000), priority: priorityFrom(whole) }));
+      continue;
+    }
+  }
+
+  const unique = dedupe(calls);
+  if (unique.length === 0 && notes.length === 0) {
+    return {
+      text: `I'm not sure I understood that. ${CAPABILITIES} If it's something else, I can open a ticket for IT with your message: just say "yes".`,
+      calls: [],
+    };
+  }
+  return { text: notes.length ? notes.join(' ') : null, calls: unique };
+}
+
+function dedupe(calls: RawCall[]): RawCall[] {
+  const seen = new Set<string>();
+  return calls.filter((c) => {
+    const key = `${c.name}:${c.arguments}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,35 @@
+import type { ChatMessage } from '../../db/messages';
+import type { Role } from '../../policies/types';
+import type { ExecutedAction, Plan } from '../types';
+
+/** What the LLM may know about the requester: facts from the directory and inventory, not from chat. */
+export interface RequesterProfile {
+  id: string;
+  role: Role;
+  email: string | null;
+  name: string | null;
+  devices: string[];
+}
+
+export interface ProposeRequest {
+  requester: RequesterProfile;
+  /** Earlier messages of this conversation, oldest first, without the current one. */
+  history: ChatMessage[];
+  message: string;
+  /** Systems access can be requested for (ids from the access backend). */
+  systemIds?: string[];
+}
+
+export interface SummarizeRequest {
+  requester: RequesterProfile;
+  message: string | null;
+  executed: ExecutedAction[];
+}
+
+/** An LLM as Sentinel uses it: it may propose tool calls, and it may write a summary. Nothing else. */
+export interface LlmProvider {
+  readonly name: 'offline' | 'openai' | string;
+  propose(req: ProposeRequest, signal?: AbortSignal): Promise<Plan>;
+  /** Called without any tools: it can only write text. */
+  summarize(req: SummarizeRequest, signal?: AbortSignal): Promise<string>;
+}

@@ -1,0 +1,273 @@
+import { createActor, fromPromise, waitFor, type SnapshotFrom } from 'xstate';
+import { appendAudit } from '../db/audit';
+import { decideApprovalRow, expireDueApprovals, getApproval, type ApprovalRow } from '../db/approvals';
+import { loadConversation, listUnsettled, saveConversation } from '../db/conversations';
+import { planExecutions } from '../db/executions';
+import { appendMessage } from '../db/messages';
+import { mayDecide } from '../policies/approvals';
+import type { Actor } from '../policies/types';
+import { agentMachine, MACHINE_VERSION, REST_STATES, type AgentContext } from './agent';
+import { execute } from './actors/execute';
+import { guard } from './actors/guard';
+import { propose } from './actors/propose';
+import { summarize } from './actors/summarize';
+import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
+import type { AgentEvent, ApprovalRef, ExecutedAction, ProposalOutcome } from './types';
+
+type Snapshot = SnapshotFrom<typeof agentMachine>;
+
+export interface TurnResult {
+  thread: string;
+  state: string;
+  reply: string;
+  proposals: Array<Pick<ProposalOutcome, 'tool' | 'args' | 'decision' | 'reason'>>;
+  executed: Array<Pick<ExecutedAction, 'tool' | 'args' | 'ok' | 'output'>>;
+  approvals: Array<Pick<ApprovalRef, 'id' | 'tool' | 'args' | 'status' | 'required'>>;
+  /** A turn interrupted by a crash and finished before this one. */
+  recovered?: TurnResult;
+  /** Set when the request was refused before reaching the machine (approval checks, limits). */
+  refused?: boolean;
+}
+
+const atRest = (s: Snapshot) => (REST_STATES as readonly string[]).includes(s.value as string);
+const PERSISTED_STATES = new Set(['proposing', 'executing', ...REST_STATES]);
+
+function toApprovalRef(a: ApprovalRow): ApprovalRef {
+  return { id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy };
+}
+
+const publicApproval = ({ id, tool, args, status, required }: ApprovalRef) => ({ id, tool, args, status, required });
+
+function resultOf(conversationId: string, s: Snapshot): TurnResult {
+  const c: AgentContext = s.context;
+  return {
+    thread: conversationId,
+    state: String(s.value),
+    reply: c.reply ?? '',
+    proposals: c.proposals.map(({ tool, args, decision, reason }) => ({ tool, args, decision, reason })),
+    executed: c.executed.map(({ tool, args, ok, output }) => ({ tool, args, ok, output })),
+    approvals: c.approvals.map(publicApproval),
+  };
+}
+
+/**
+ * Drives conversations: one event at a time per conversation (others run in parallel), each turn
+ * loaded from SQLite, run to rest, and persisted at every stable point. Transports (CLI, Slack) call
+ * only this.
+ */
+export class ConversationRunner {
+  private readonly machine;
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: AgentDeps) {
+    this.machine = agentMachine.provide({
+      actors: {
+        propose: fromPromise(({ input, signal }) => propose(deps, input, signal)),
+        guard: fromPromise(({ input, signal }) => guard(deps, input, signal)),
+        execute: fromPromise(({ input, signal }) => execute(deps, input, signal)),
+        summarize: fromPromise(({ input, signal }) => summarize(deps, input, signal)),
+      },
+    });
+  }
+
+  /** A user's message in a conversation. */
+  handleMessage(conversationId: string, requester: Actor, text: string): Promise<TurnResult> {
+    const trimmed = text.trim();
+    if (!trimmed) return Promise.resolve(this.refusal(conversationId, 'Your message was empty. What can I help with?'));
+    if (trimmed.length > MAX_MESSAGE_CHARS) {
+      return Promise.resolve(
+        this.refusal(conversationId, `Your message is too long (${trimmed.length} characters; the limit is ${MAX_MESSAGE_CHARS}). Please shorten it.`),
+      );
+    }
+    return this.enqueue(conversationId, () =>
+      this.run(conversationId, { type: 'USER_MESSAGE', requester, text: trimmed, nonce: this.deps.randomId() }),
+    );
+  }
+
+  /**
+   * An approver's (or, for confirmations, the requester's) answer. Checked again here whatever the
+   * transport showed; the compare-and-set on the approval row makes concurrent answers resolve to one.
+   */
+  async decideApproval(approvalId: string, decider: Actor, decision: 'approve' | 'deny'): Promise<TurnResult> {
+    const { db, now } = this.deps;
+    const approval = getApproval(db, approvalId);
+    if (!approval) return this.refusal('', `There is no approval request "${approvalId.slice(0, 80)}".`);
+    const at = now();
+    const verdict = mayDecide(approval, decider, decision, at);
+    if (!verdict.ok) {
+      db.transaction((tx) => {
+        if (verdict.expired) expireDueApprovals(tx, at);
+        appendAudit(tx, { kind: 'approval_refused', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason } }, at);
+      }, { behavior: 'immediate' });
+      if (verdict.expired) await this.deliverExpired([{ ...approval, status: 'expired' }]);
+      return { ...this.refusal(approval.conversationId, verdict.reason), approvals: [publicApproval(toApprovalRef(getApproval(db, approvalId)!))] };
+    }
+    const status = decision === 'approve' ? 'approved' : 'denied';
+    const won = db.transaction((tx) => {
+      if (!decideApprovalRow(tx, approvalId, status, decider.id, at)) return false;
+      appendAudit(tx, { kind: 'approval_decided', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester } }, at);
+      return true;
+    }, { behavior: 'immediate' });
+    if (!won) {
+      const now_ = getApproval(db, approvalId)!;
+      return { ...this.refusal(approval.conversationId, `This request was already ${now_.status}${now_.decidedBy ? ` by ${now_.decidedBy}` : ''}.`), approvals: [publicApproval(toApprovalRef(now_))] };
+    }
+    return this.deliver(getApproval(db, approvalId)!);
+  }
+
+  /** Finishes turns a crash interrupted, and delivers decisions that were stored but never acted on. */
+  async recover(): Promise<TurnResult[]> {
+    const results: TurnResult[] = [];
+    for (const id of listUnsettled(this.deps.db)) {
+      const r = await this.enqueue(id, () => this.run(id, null));
+      if (r.recovered) results.push(r.recovered);
+    }
+    return results;
+  }
+
+  /** Expires overdue approvals (telling their threads) and revokes expired access grants. */
+  async sweep(): Promise<{ expiredApprovals: number; revokedGrants: number }> {
+    const { db, now, backends } = this.deps;
+    const at = now();
+    const expired = db.transaction((tx) => {
+      const rows = expireDueApprovals(tx, at);
+      for (const a of rows) appendAudit(tx, { kind: 'approval_expired', actor: null, conversationId: a.conversationId, data: { approval: a.id } }, at);
+      return rows;
+    }, { behavior: 'immediate' });
+    await this.deliverExpired(expired);
+    const revoked = await backends.access.revokeExpired(at);
+    if (revoked.length) {
+      db.transaction((tx) => {
+        for (const g of revoked) appendAudit(tx, { kind: 'grant_revoked', actor: null, data: { grant: g.id, user: g.userId, system: g.system, level: g.level } }, at);
+      }, { behavior: 'immediate' });
+    }
+    return { expiredApprovals: expired.length, revokedGrants: revoked.length };
+  }
+
+  /** Resolves when every queued turn has finished (for orderly shutdown). */
+  async idle(): Promise<void> {
+    while (this.queues.size) await Promise.allSettled([...this.queues.values()]);
+  }
+
+  private async deliverExpired(rows: ApprovalRow[]): Promise<void> {
+    for (const a of rows) await this.deliver(a);
+  }
+
+  private async deliver(approval: ApprovalRow): Promise<TurnResult> {
+    const requester = await this.deps.backends.directory.find(approval.requester);
+    const actor: Actor = requester
+      ? { id: requester.id, role: requester.active ? requester.role : 'guest', email: requester.email, name: requester.name }
+      : { id: approval.requester, role: 'guest' };
+    return this.enqueue(approval.conversationId, () =>
+      this.run(approval.conversationId, { type: 'APPROVAL_DECIDED', requester: actor, approval: toApprovalRef(approval) }),
+    );
+  }
+
+  private refusal(thread: string, reply: string): TurnResult {
+    return { thread, state: 'idle', reply, proposals: [], executed: [], approvals: [], refused: true };
+  }
+
+  private enqueue<T>(conversationId: string, job: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(conversationId) ?? Promise.resolve();
+    const next = previous.then(job, job);
+    const tail = next.catch(() => undefined);
+    this.queues.set(conversationId, tail);
+    void tail.then(() => {
+      if (this.queues.get(conversationId) === tail) this.queues.delete(conversationId);
+    });
+    return next;
+  }
+
+  private restore(conversationId: string): { snapshot: Snapshot | undefined; version: number } {
+    const stored = loadConversation(this.deps.db, conversationId);
+    if (!stored) return { snapshot: undefined, version: 0 };
+    if (stored.machineVersion !== MACHINE_VERSION) {
+      this.deps.logger.warn({ conversationId, stored: stored.machineVersion }, 'snapshot from another machine version; starting the conversation afresh');
+      return { snapshot: undefined, version: stored.version };
+    }
+    try {
+      return { snapshot: JSON.parse(stored.snapshot) as Snapshot, version: stored.version };
+    } catch (err) {
+      this.deps.logger.error({ err, conversationId }, 'unreadable snapshot; starting the conversation afresh');
+      return { snapshot: undefined, version: stored.version };
+    }
+  }
+
+  private async run(conversationId: string, event: AgentEvent | null): Promise<TurnResult> {
+    const { db, now, historyMessages } = this.deps;
+    let { snapshot, version } = this.restore(conversationId);
+    const actor = snapshot
+      ? createActor(this.machine, { snapshot, input: { conversationId } })
+      : createActor(this.machine, { input: { conversationId } });
+    let prev = actor.getSnapshot();
+    let failure: unknown = null;
+
+    const persist = (next: Snapshot) => {
+      const changedState = next.value !== prev.value;
+      const newTurn = next.context.turn !== prev.context.turn;
+      if (!(changedState || newTurn) || !PERSISTED_STATES.has(String(next.value))) return;
+      const at = now();
+      db.transaction((tx) => {
+        version = saveConversation(
+          tx,
+          conversationId,
+          { snapshot: JSON.stringify(actor.getPersistedSnapshot()), machineVersion: MACHINE_VERSION, state: String(next.value) },
+          version,
+          at,
+        );
+        const c = next.context;
+        if (newTurn && c.message !== null) appendMessage(tx, conversationId, { role: 'user', content: c.message, author: c.requester?.id }, historyMessages, at);
+        if (next.value === 'executing' && prev.value !== 'executing') {
+          planExecutions(
+            tx,
+            c.actions.map((a) => ({ key: a.key, conversationId, approvalId: a.approvalId, requester: c.requester!.id, tool: a.tool, args: JSON.stringify(a.args) })),
+            at,
+          );
+        }
+        if (atRest(next) && !atRest(prev) && c.reply) appendMessage(tx, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
+      }, { behavior: 'immediate' });
+    };
+
+    const sub = actor.subscribe({
+      next: (next) => {
+        if (failure) return;
+        try {
+          persist(next);
+          prev = next;
+        } catch (err) {
+          // Nothing may run on top of a state we could not save: stop before any actor gets past afterPersist().
+          failure = err;
+          queueMicrotask(() => actor.stop());
+        }
+      },
+      error: (err) => {
+        failure = err;
+      },
+    });
+    const settle = async () => {
+      try {
+        await waitFor(actor, (s) => atRest(s) || failure !== null);
+      } catch (err) {
+        throw failure ?? err;
+      }
+      if (failure) throw failure;
+    };
+
+    try {
+      actor.start();
+      let recovered: TurnResult | undefined;
+      if (!atRest(actor.getSnapshot())) {
+        await settle();
+        recovered = resultOf(conversationId, actor.getSnapshot());
+      }
+      if (!event) return { ...resultOf(conversationId, actor.getSnapshot()), recovered };
+      actor.send(event);
+      await settle();
+      const result = resultOf(conversationId, actor.getSnapshot());
+      return recovered ? { ...result, recovered } : result;
+    } finally {
+      sub.unsubscribe();
+      actor.stop();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import type { Actor, Effect, Required } from '../policies/types';
+
+/** A tool call as the LLM proposed it: the name and the raw argument text, both untrusted. */
+export interface RawCall {
+  name: string;
+  arguments: string;
+}
+
+export interface Plan {
+  /** Text the LLM wants to say (a clarifying question, an answer); may accompany calls. */
+  text: string | null;
+  calls: RawCall[];
+}
+
+export interface ProposalOutcome {
+  tool: string;
+  /** Parsed arguments when they parsed, else the raw text. */
+  args: unknown;
+  decision: Effect;
+  reason: string;
+  rule: string;
+  approvalId?: string;
+  required?: Required;
+}
+
+export interface PlannedAction {
+  /** Idempotency key: the journal's primary key for this execution. */
+  key: string;
+  tool: string;
+  args: Record<string, unknown>;
+  approvalId: string | null;
+}
+
+export interface ExecutedAction {
+  key: string;
+  tool: string;
+  args: Record<string, unknown>;
+  ok: boolean;
+  output: Record<string, unknown>;
+  /** The process died while this ran: the outcome is unknown and it was not run again. */
+  inDoubt?: boolean;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+export interface ApprovalRef {
+  id: string;
+  tool: string;
+  args: Record<string, unknown>;
+  status: ApprovalStatus;
+  required: Required;
+  expiresAt: number;
+  decidedBy?: string | null;
+}
+
+export interface GuardOutput {
+  proposals: ProposalOutcome[];
+  actions: PlannedAction[];
+  approvals: ApprovalRef[];
+}
+
+export interface SummarizeInput {
+  requester: Actor;
+  message: string | null;
+  planText: string | null;
+  proposals: ProposalOutcome[];
+  executed: ExecutedAction[];
+  approvals: ApprovalRef[];
+}
+
+export type AgentEvent =
+  | { type: 'USER_MESSAGE'; requester: Actor; text: string; nonce: string }
+  | { type: 'APPROVAL_DECIDED'; requester: Actor; approval: ApprovalRef };

@@ -1,0 +1,30 @@
+import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { grants, systems } from '../../../db/schema';
+import type { Backends } from '../types';
+
+export function embeddedAccess(db: Db): Backends['access'] {
+  return {
+    async hasSystem(system) {
+      return !!db.select().from(systems).where(eq(sql`lower(${systems.id})`, system.trim().toLowerCase())).get();
+    },
+    async listSystems() {
+      return db.select({ id: systems.id }).from(systems).orderBy(systems.id).all().map((s) => s.id);
+    },
+    async grant(g, key) {
+      db.insert(grants).values({ ...g, system: g.system.toLowerCase(), executionKey: key }).onConflictDoNothing().run();
+      const row = db.select().from(grants).where(eq(grants.executionKey, key)).get()!;
+      const { executionKey: _key, ...grant } = row;
+      return grant;
+    },
+    async revokeExpired(now) {
+      const expired = db
+        .update(grants)
+        .set({ revokedAt: now })
+        .where(and(isNull(grants.revokedAt), lte(grants.expiresAt, now)))
+        .returning()
+        .all();
+      return expired.map(({ executionKey: _key, ...grant }) => grant);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ROLES } from '../../../policies/types';
+
+/** The shape of a directory file (`SENTINEL_DIRECTORY`), and of the built-in demo data. */
+export const DirectoryFileSchema = z.object({
+  users: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z0-9._-]{1,64}$/, 'lowercase letters, digits, . _ -'),
+        email: z.string().email(),
+        name: z.string().min(1).max(120),
+        role: z.enum(ROLES),
+        active: z.boolean().default(true),
+      }),
+    )
+    .min(1),
+  devices: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[A-Z0-9-]{3,64}$/, 'uppercase letters, digits and dashes'),
+        owner: z.string(),
+        model: z.string().default('Laptop'),
+        osVersion: z.string().default('unknown'),
+        diskFreeGb: z.number().int().min(0).default(100),
+        diskTotalGb: z.number().int().positive().default(512),
+        batteryHealthPct: z.number().int().min(0).max(100).default(100),
+        /** Hours since the device last checked in with the MDM. */
+        lastCheckinHoursAgo: z.number().min(0).default(1),
+        encrypted: z.boolean().default(true),
+        firewall: z.boolean().default(true),
+      }),
+    )
+    .default([]),
+  systems: z.array(z.object({ id: z.string().regex(/^[a-z0-9._-]{1,64}$/), description: z.string().default('') })).default([]),
+  tickets: z
+    .array(
+      z.object({
+        number: z.number().int().positive(),
+        requester: z.string(),
+        summary: z.string().min(1),
+        description: z.string().default(''),
+        priority: z.enum(['low', 'medium', 'high', 'urgent']).default('medium'),
+        status: z.enum(['open', 'in_progress', 'waiting', 'resolved', 'closed']).default('open'),
+        assignee: z.string().nullable().default(null),
+      }),
+    )
+    .default([]),
+});
+
+export type DirectoryFile = z.infer<typeof DirectoryFileSchema>;
+
+export function readDirectoryFile(file: string): DirectoryFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`SENTINEL_DIRECTORY: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const parsed = DirectoryFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`SENTINEL_DIRECTORY: ${file} is not a valid directory file:\n${issues}`);
+  }
+  const users = new Set(parsed.data.users.map((u) => u.id));
+  for (const d of parsed.data.devices) {
+    if (!users.has(d.owner)) throw new Error(`SENTINEL_DIRECTORY: device ${d.id} has unknown owner ${d.owner}`);
+  }
+  return parsed.data;
+}

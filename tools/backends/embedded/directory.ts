@@ -1,0 +1,32 @@
+import { eq, or, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { directory, passwordResets } from '../../../db/schema';
+import type { Backends, DirectoryUser } from '../types';
+
+export function embeddedDirectory(db: Db): Backends['directory'] {
+  const find = (idOrEmail: string): DirectoryUser | null => {
+    const needle = idOrEmail.trim().toLowerCase();
+    const row = db
+      .select()
+      .from(directory)
+      .where(or(eq(sql`lower(${directory.id})`, needle), eq(sql`lower(${directory.email})`, needle)))
+      .get();
+    return row ?? null;
+  };
+  return {
+    async find(idOrEmail) {
+      return find(idOrEmail);
+    },
+    async sendPasswordReset(userId, key, now) {
+      const user = find(userId);
+      if (!user || !user.active) throw new Error(`no active directory user ${userId}`);
+      // Same key, same reset: a retried call does not send a second link.
+      db.insert(passwordResets)
+        .values({ userId: user.id, sentTo: user.email, executionKey: key, createdAt: now })
+        .onConflictDoNothing()
+        .run();
+      const sent = db.select().from(passwordResets).where(eq(passwordResets.executionKey, key)).get();
+      return { sentTo: sent!.sentTo };
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../../db/client';
+import { deviceCommands, devices } from '../../../db/schema';
+import type { Backends, Device } from '../types';
+
+const STATUS_AFTER = { lock: 'locked', restart: 'active', wipe: 'wiped' } as const;
+
+export function embeddedMdm(db: Db): Backends['mdm'] {
+  const get = (deviceId: string): Device | null =>
+    db.select().from(devices).where(eq(sql`upper(${devices.id})`, deviceId.trim().toUpperCase())).get() ?? null;
+  return {
+    async get(deviceId) {
+      return get(deviceId);
+    },
+    async listByOwner(userId) {
+      return db.select().from(devices).where(eq(devices.owner, userId)).orderBy(devices.id).all();
+    },
+    async command(deviceId, command, requestedBy, key, now) {
+      const device = get(deviceId);
+      if (!device) throw new Error(`unknown device ${deviceId}`);
+      if (device.status === 'wiped' && command !== 'wipe') throw new Error(`${device.id} has been wiped and no longer checks in`);
+      db.transaction((tx) => {
+        const inserted = tx
+          .insert(deviceCommands)
+          .values({ deviceId: device.id, command, requestedBy, executionKey: key, createdAt: now })
+          .onConflictDoNothing()
+          .run();
+        // A repeated key changes nothing: the first command already took effect.
+        if (inserted.changes === 1) {
+          tx.update(devices).set({ status: STATUS_AFTER[command], lastCheckinAt: now }).where(eq(devices.id, device.id)).run();
+        }
+      });
+      return get(device.id)!;
+    },
+  };
+}

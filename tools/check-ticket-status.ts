@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineTool } from './contract';
+
+export const checkTicketStatus = defineTool({
+  name: 'check_ticket_status',
+  description: 'Look up the status of a support ticket by its id, e.g. IT-1042. Read-only.',
+  input: z.object({
+    ticket_id: z.string().trim().regex(/^IT-\d{1,9}$/i, 'a ticket id like IT-1042').describe('Ticket id, e.g. IT-1042'),
+  }).strict(),
+  risk: 'read',
+  reversible: true,
+  idempotent: true,
+  async target(args, backends) {
+    const t = await backends.tickets.get(args.ticket_id);
+    return { kind: 'ticket', id: t?.id ?? args.ticket_id.toUpperCase(), owner: t?.requester ?? null };
+  },
+  describe: (a) => `check ticket ${a.ticket_id}`,
+  async run(args, ctx) {
+    const t = await ctx.backends.tickets.get(args.ticket_id);
+    if (!t) return { ok: false, error: `No ticket ${args.ticket_id}.` };
+    return {
+      ok: true,
+      output: {
+        ticket_id: t.id,
+        summary: t.summary,
+        status: t.status,
+        priority: t.priority,
+        assignee: t.assignee,
+        updated_at: new Date(t.updatedAt).toISOString(),
+      },
+    };
+  },
+});

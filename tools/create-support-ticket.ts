@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineTool } from './contract';
+
+export const createSupportTicket = defineTool({
+  name: 'create_support_ticket',
+  description:
+    'Open a ticket with the IT team for the requester. Also the way to escalate to a human: the recent ' +
+    'conversation is attached automatically.',
+  input: z.object({
+    summary: z.string().trim().min(1).max(200).describe('One-line summary'),
+    description: z.string().trim().max(4000).describe('What happened, what was tried'),
+    priority: z.enum(['low', 'medium', 'high', 'urgent']).describe('low, medium, high or urgent'),
+  }).strict(),
+  risk: 'write',
+  reversible: true,
+  idempotent: false,
+  // A ticket is always opened for the requester, so it has nobody else's scope to check.
+  async target() {
+    return { kind: 'none' };
+  },
+  describe: (a) => `open a ${a.priority} ticket "${a.summary}"`,
+  async run(args, ctx) {
+    const description = ctx.transcript
+      ? `${args.description}\n\n--- Conversation with Sentinel ---\n${ctx.transcript}`
+      : args.description;
+    const t = await ctx.backends.tickets.create(
+      { requester: ctx.requester.id, summary: args.summary, description, priority: args.priority },
+      ctx.executionKey,
+      ctx.now,
+    );
+    return { ok: true, output: { ticket_id: t.id, status: t.status, priority: t.priority, summary: t.summary } };
+  },
+});

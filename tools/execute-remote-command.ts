@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { defineTool } from './contract';
+
+export const executeRemoteCommand = defineTool({
+  name: 'execute_remote_command',
+  description:
+    'Send an MDM command to a managed device: lock (screen lock, reversible), restart, or wipe ' +
+    '(erases the device; irreversible, always needs a human confirmation).',
+  input: z.object({
+    device_id: z.string().trim().min(1).max(64).describe('Device id from the inventory'),
+    command: z.enum(['lock', 'restart', 'wipe']).describe('lock, restart or wipe'),
+  }).strict(),
+  risk: 'destructive',
+  // Only wipe is irreversible; policy looks at the command, this flag describes the worst case.
+  reversible: false,
+  idempotent: false,
+  async target(args, backends) {
+    const device = await backends.mdm.get(args.device_id);
+    return { kind: 'device', id: device?.id ?? args.device_id, owner: device?.owner ?? null };
+  },
+  describe: (a) => `${a.command} ${a.device_id}`,
+  async run(args, ctx) {
+    const device = await ctx.backends.mdm.get(args.device_id);
+    if (!device) return { ok: false, error: `Unknown device "${args.device_id}".` };
+    if (device.status === 'wiped' && args.command !== 'wipe') {
+      return { ok: false, error: `${device.id} has been wiped and no longer accepts commands.` };
+    }
+    const after = await ctx.backends.mdm.command(device.id, args.command, ctx.requester.id, ctx.executionKey, ctx.now);
+    return { ok: true, output: { device_id: after.id, command: args.command, device_status: after.status } };
+  },
+});

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { defineTool } from './contract';
+
+export const resetPassword = defineTool({
+  name: 'reset_password',
+  description:
+    "Send a password reset link to a user's registered email address. Never reveals or sets a password. " +
+    'Use the requester\'s own user id for "my password".',
+  input: z.object({
+    user: z.string().trim().min(1).max(254).describe('Directory user id or email of the account to reset'),
+  }).strict(),
+  risk: 'write',
+  reversible: true,
+  idempotent: false,
+  async target(args, backends) {
+    const user = await backends.directory.find(args.user);
+    return { kind: 'user', id: user?.id ?? args.user, owner: user?.id ?? null };
+  },
+  describe: (args) => `send a password reset link to ${args.user}`,
+  async run(args, ctx) {
+    const user = await ctx.backends.directory.find(args.user);
+    if (!user || !user.active) return { ok: false, error: `No active account "${args.user}" in the directory.` };
+    const { sentTo } = await ctx.backends.directory.sendPasswordReset(user.id, ctx.executionKey, ctx.now);
+    return { ok: true, output: { user: user.id, sent_to: sentTo, link_expires_in_minutes: 30 } };
+  },
+});
