@@ -1,0 +1,132 @@
+import { offlinePlan } from './offline-planner';
+import type { ProposeRequest } from './provider';
+
+const intern = { id: 'intern', role: 'employee' as const, email: 'intern@example.com', name: 'Ivy Intern', devices: ['LAPTOP-INTERN-01'] };
+const plan = (message: string, history: ProposeRequest['history'] = []) =>
+  offlinePlan({ requester: intern, history, message, systemIds: ['aws-prod', 'github', 'salesforce', 'vpn'] });
+const calls = (message: string) => plan(message).calls.map((c) => ({ name: c.name, args: JSON.parse(c.arguments) }));
+
+const DEV = { device_id: 'LAPTOP-INTERN-01' };
+
+describe('offline planner', () => {
+  test.each([
+    'reset my password',
+    'I forgot my password',
+    'Forgot password!!',
+    'my password expired',
+    "I'm locked out of my account",
+    "can't log in to anything",
+    'cannot sign in since this morning',
+    'please help me change my password',
+    'I need a new password',
+    'my credentials stopped working',
+    'Password reset please',
+  ])('password: %s', (m) => expect(calls(m)).toEqual([{ name: 'reset_password', args: { user: 'intern' } }]));
+
+  test.each([
+    'my laptop is slow',
+    'My computer keeps freezing',
+    'laptop is really sluggish today',
+    'can you check my laptop?',
+    'run a diagnostic on my machine',
+    'my battery drains super fast',
+    'disk is full on my mac',
+    'Is my device compliant?',
+    'my laptop is overheating and the fan is loud',
+    'computer crashes every hour',
+  ])('diagnostic: %s', (m) => expect(calls(m)).toEqual([{ name: 'run_device_diagnostic', args: DEV }]));
+
+  test.each([
+    ['lock my laptop', 'lock'],
+    ['please lock my computer now', 'lock'],
+    ['restart my laptop', 'restart'],
+    ['reboot my machine please', 'restart'],
+    ['wipe my laptop', 'wipe'],
+    ['wipe my stolen laptop', 'wipe'],
+    ['please erase my device', 'wipe'],
+    ['factory reset my laptop', 'wipe'],
+    ['my laptop was stolen', 'lock'],
+    ['I lost my laptop on the train', 'lock'],
+  ])('remote command: %s', (m, command) => expect(calls(m)).toEqual([{ name: 'execute_remote_command', args: { ...DEV, command } }]));
+
+  test('explicit device ids win over the requester’s device', () => {
+    expect(calls('wipe LAPTOP-ALICE-01')).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'wipe' } }]);
+    expect(calls('run diagnostics on laptop-sam-01')).toEqual([{ name: 'run_device_diagnostic', args: { device_id: 'LAPTOP-SAM-01' } }]);
+  });
+
+  test("negations are respected: don't wipe", () => {
+    expect(calls("don't wipe my laptop, just lock it").map((c) => c.args.command)).toEqual(['lock']);
+  });
+
+  test.each([
+    ['I need access to aws-prod', 'aws-prod', 'read', 8],
+    ['give me admin access to AWS production for 4 hours', 'aws-prod', 'admin', 4],
+    ['can I get write access to github for 2 days to fix the build', 'github', 'write', 48],
+    ['please grant me access to salesforce', 'salesforce', 'read', 8],
+    ['add me to the vpn', 'vpn', 'read', 8],
+    ['I need permissions on git hub for a week', 'github', 'read', 168],
+  ])('access: %s', (m, system, level, hours) => {
+    const [c] = calls(m);
+    expect(c).toMatchObject({ name: 'provision_access', args: { user: 'intern', system, level, duration_hours: hours } });
+    expect(c!.args.reason.length).toBeGreaterThan(0);
+  });
+
+  test('access without a system asks which one', () => {
+    const p = plan('I need access');
+    expect(p.calls).toEqual([]);
+    expect(p.text).toMatch(/which system/i);
+  });
+
+  test.each([
+    ['what is the status of IT-1042?', 'IT-1042'],
+    ['any update on ticket 1041', 'IT-1041'],
+    ['IT-1042', 'IT-1042'],
+    ["what's happening with it-1041", 'IT-1041'],
+  ])('ticket status: %s', (m, id) => expect(calls(m)).toEqual([{ name: 'check_ticket_status', args: { ticket_id: id } }]));
+
+  test.each([
+    ['open a ticket: my monitor flickers', 'medium'],
+    ['please file a ticket, VPN is down, urgent', 'urgent'],
+    ['I want to talk to a human', 'medium'],
+    ['escalate this please, it is blocking me', 'high'],
+    ['the printer on floor 3 is jammed', 'medium'],
+    ['my keyboard is broken, no rush', 'low'],
+  ])('ticket creation: %s', (m, priority) => {
+    const [c] = calls(m);
+    expect(c).toMatchObject({ name: 'create_support_ticket', args: { priority } });
+    expect(c!.args.summary.length).toBeGreaterThan(3);
+  });
+
+  test('several requests in one message become several proposals', () => {
+    expect(calls('reset my password and check my laptop').map((c) => c.name)).toEqual(['reset_password', 'run_device_diagnostic']);
+  });
+
+  test('requests for someone else name that person (policy decides)', () => {
+    expect(calls("reset alice's password")).toEqual([{ name: 'reset_password', args: { user: 'alice' } }]);
+    expect(calls('reset the password for bob@example.com')).toEqual([{ name: 'reset_password', args: { user: 'bob@example.com' } }]);
+  });
+
+  test('greetings and unknown requests get text, not actions', () => {
+    expect(plan('hi').calls).toEqual([]);
+    expect(plan('hello!').text).toMatch(/reset your password/);
+    const unsure = plan('the quarterly numbers look odd');
+    expect(unsure.calls).toEqual([]);
+    expect(unsure.text).toMatch(/open a ticket/);
+  });
+
+  test('"yes" after an offered ticket opens it with the earlier message', () => {
+    const history = [
+      { role: 'user' as const, content: 'the quarterly numbers look odd' },
+      { role: 'assistant' as const, content: plan('the quarterly numbers look odd').text! },
+    ];
+    const p = plan('yes please', history);
+    expect(p.calls).toHaveLength(1);
+    expect(JSON.parse(p.calls[0]!.arguments)).toMatchObject({ summary: 'the quarterly numbers look odd' });
+  });
+
+  test('no device: asks instead of guessing', () => {
+    const p = offlinePlan({ requester: { ...intern, devices: [] }, history: [], message: 'my laptop is slow' });
+    expect(p.calls).toEqual([]);
+    expect(p.text).toMatch(/device/);
+  });
+});
