@@ -1,6 +1,6 @@
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { approvals } from './schema';
+import { approvals, executions } from './schema';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type ApprovalStatus = ApprovalRow['status'];
@@ -38,4 +38,15 @@ export function expireDueApprovals(db: Db, now: number): ApprovalRow[] {
 
 export function pendingApprovals(db: Db, conversationId: string): ApprovalRow[] {
   return db.select().from(approvals).where(and(eq(approvals.conversationId, conversationId), eq(approvals.status, 'pending'))).all();
+}
+
+/** Approved approvals whose action never reached the journal: the process died between decision and run. */
+export function undeliveredApprovals(db: Db): ApprovalRow[] {
+  return db
+    .select({ a: approvals })
+    .from(approvals)
+    .leftJoin(executions, eq(executions.key, sql`'approval:' || ${approvals.id}`))
+    .where(and(eq(approvals.status, 'approved'), isNull(executions.key)))
+    .all()
+    .map((r) => r.a);
 }

@@ -1,6 +1,6 @@
 import { createActor, fromPromise, waitFor, type SnapshotFrom } from 'xstate';
 import { appendAudit } from '../db/audit';
-import { decideApprovalRow, expireDueApprovals, getApproval, type ApprovalRow } from '../db/approvals';
+import { decideApprovalRow, expireDueApprovals, getApproval, undeliveredApprovals, type ApprovalRow } from '../db/approvals';
 import { loadConversation, listUnsettled, saveConversation } from '../db/conversations';
 import { planExecutions } from '../db/executions';
 import { appendMessage } from '../db/messages';
@@ -122,6 +122,7 @@ export class ConversationRunner {
       const r = await this.enqueue(id, () => this.run(id, null));
       if (r.recovered) results.push(r.recovered);
     }
+    for (const approval of undeliveredApprovals(this.deps.db)) results.push(await this.deliver(approval));
     return results;
   }
 
