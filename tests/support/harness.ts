@@ -6,6 +6,7 @@ import { loadConfig } from '../../config';
 import { createSentinel, type Sentinel } from '../../apps/sentinel';
 import type { LlmProvider } from '../../machines/llm/provider';
 import type { Plan, RawCall } from '../../machines/types';
+import type { Backends } from '../../tools/backends/types';
 
 export function tempDbPath(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-test-'));
@@ -42,9 +43,11 @@ export function scriptedLlm(plans: Array<Plan | ((message: string) => Plan)> = [
   return { provider, asked, plans, summaryCount: () => summaries };
 }
 
-export function openSentinel(opts: { db?: string; llm?: LlmProvider; now?: () => number; env?: Record<string, string> } = {}): Sentinel & { dbPath: string } {
+export function openSentinel(
+  opts: { db?: string; llm?: LlmProvider; now?: () => number; env?: Record<string, string>; backends?: (b: Backends) => Backends } = {},
+): Sentinel & { dbPath: string } {
   const dbPath = opts.db ?? tempDbPath();
   const config = loadConfig({ SENTINEL_DB: dbPath, SENTINEL_LLM: 'offline', ...opts.env });
-  const s = createSentinel(config, silentLogger, { now: opts.now, llm: opts.llm });
+  const s = createSentinel(config, silentLogger, { now: opts.now, llm: opts.llm, backends: opts.backends });
   return Object.assign(s, { dbPath });
 }
