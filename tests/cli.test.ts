@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { tempDbPath } from './support/harness';
+
+const ROOT = path.join(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function cli(args: string[], env: Record<string, string>) {
+  const r = spawnSync(TSX, ['apps/cli/main.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const json = (stdout: string) => {
+  const lines = stdout.trim().split('\n');
+  expect(lines).toHaveLength(1); // exactly one JSON object, nothing else on stdout
+  return JSON.parse(lines[0]!);
+};
+
+describe('CLI one-shot (child process)', () => {
+  const env = { SENTINEL_DB: tempDbPath() };
+
+  test('--json prints the contract; a request, a refused self-approval and an admin approval', () => {
+    const first = cli(['--as', 'intern', '--thread', 'cli-test', '--json', 'wipe my laptop'], env);
+    expect(first.code).toBe(0);
+    const r = json(first.stdout);
+    expect(Object.keys(r).sort()).toEqual(['approvals', 'executed', 'proposals', 'reply', 'state', 'thread']);
+    expect(r).toMatchObject({
+      thread: 'cli-test',
+      state: 'awaiting_approval',
+      proposals: [{ tool: 'execute_remote_command', args: { device_id: 'LAPTOP-INTERN-01', command: 'wipe' }, decision: 'require_approval', reason: expect.any(String) }],
+      executed: [],
+      approvals: [{ id: expect.any(String), tool: 'execute_remote_command', args: { device_id: 'LAPTOP-INTERN-01', command: 'wipe' }, status: 'pending', required: 'approver' }],
+    });
+    const id = r.approvals[0].id as string;
+
+    const self = json(cli(['--as', 'intern', '--json', '--approve', id], env).stdout);
+    expect(self.executed).toEqual([]);
+    expect(self.approvals[0].status).toBe('pending');
+
+    const ok = cli(['--as', 'sam', '--json', '--approve', id], env);
+    expect(ok.code).toBe(0);
+    const done = json(ok.stdout);
+    expect(done).toMatchObject({ thread: 'cli-test', state: 'idle', approvals: [{ id, status: 'approved', required: 'approver' }] });
+    expect(done.executed).toEqual([{ tool: 'execute_remote_command', args: { device_id: 'LAPTOP-INTERN-01', command: 'wipe' }, ok: true, output: expect.objectContaining({ device_status: 'wiped' }) }]);
+
+    const twice = json(cli(['--as', 'cto', '--json', '--approve', id], env).stdout);
+    expect(twice.executed).toEqual([]);
+    expect(twice.reply).toMatch(/already approved/);
+  });
+
+  test('a denial is an outcome (exit 0); --deny works; the thread continues', () => {
+    const denied = cli(['--as', 'intern', '--thread', 'cli-2', '--json', "reset alice's password"], env);
+    expect(denied.code).toBe(0);
+    expect(json(denied.stdout).proposals[0]).toMatchObject({ decision: 'deny' });
+    const access = json(cli(['--as', 'intern', '--thread', 'cli-2', '--json', 'I need access to github'], env).stdout);
+    const id = access.approvals[0].id;
+    const d = json(cli(['--as', 'sam', '--json', '--deny', id], env).stdout);
+    expect(d.approvals[0].status).toBe('denied');
+    expect(d.executed).toEqual([]);
+  });
+
+  test('usage errors exit non-zero with a message', () => {
+    for (const args of [['--json'], ['--bogus'], ['--as'], ['hello'], ['--as', 'sam', '--approve']]) {
+      const r = cli(args, env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/sentinel: /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  test('bad configuration names the variable', () => {
+    const r = cli(['--as', 'intern', 'hi'], { ...env, SENTINEL_LLM: 'openai' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/OPENAI_API_KEY/);
+  });
+
+  test('text mode prints the reply and how to answer approvals', () => {
+    const r = cli(['--as', 'intern', 'I need admin access to aws-prod for 4 hours'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/needs approval from an IT admin/);
+    expect(r.stdout).toMatch(/--approve apr_/);
+  });
+});
