@@ -58,6 +58,15 @@ export const APOLOGY =
   'Sorry, I could not reach my language model just now, so I did not do anything. Please try again in a minute, or ask me to open a ticket.';
 export const INTERNAL_ERROR = 'Sorry, something went wrong on my side while handling that. Nothing further was run; please try again.';
 
+/** What a conversation at rest (idle or awaiting_approval) accepts. */
+const atRest = {
+  USER_MESSAGE: { target: 'proposing', actions: 'startTurn' },
+  APPROVAL_DECIDED: [
+    { guard: 'approved', target: 'executing', actions: 'takeDecision' },
+    { target: 'summarizing', actions: 'takeDecision' },
+  ],
+} as const;
+
 const freshTurn = {
   plan: null,
   proposals: [],
@@ -123,13 +132,7 @@ export const agentMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      on: {
-        USER_MESSAGE: { target: 'proposing', actions: 'startTurn' },
-        APPROVAL_DECIDED: [
-          { guard: 'approved', target: 'executing', actions: 'takeDecision' },
-          { target: 'summarizing', actions: 'takeDecision' },
-        ],
-      },
+      on: atRest,
     },
     proposing: {
       invoke: {
@@ -165,13 +168,8 @@ export const agentMachine = setup({
       always: [{ guard: 'hasActions', target: 'executing' }, { target: 'summarizing' }],
     },
     awaiting_approval: {
-      on: {
-        USER_MESSAGE: { target: 'proposing', actions: 'startTurn' },
-        APPROVAL_DECIDED: [
-          { guard: 'approved', target: 'executing', actions: 'takeDecision' },
-          { target: 'summarizing', actions: 'takeDecision' },
-        ],
-      },
+      // Same as idle: the thread stays usable while approvals are pending.
+      on: atRest,
     },
     executing: {
       invoke: {
