@@ -5,10 +5,11 @@ import { tempDbPath } from './support/harness';
 const ROOT = path.join(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
-function cli(args: string[], env: Record<string, string>) {
+function cli(args: string[], env: Record<string, string>, input?: string) {
   const r = spawnSync(TSX, ['apps/cli/main.ts', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
+    input,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     timeout: 60_000,
   });
@@ -84,5 +85,15 @@ describe('CLI one-shot (child process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/needs approval from an IT admin/);
     expect(r.stdout).toMatch(/--approve apr_/);
+  });
+
+  test('the REPL reads piped input: persona, chat, approval by another admin', () => {
+    const r = cli([], env, 'alice\nI need access to salesforce\n/as sam\n/pending\n');
+    expect(r.code).toBe(0);
+    const id = /\/approve (apr_[0-9a-f]+)/.exec(r.stdout)?.[1];
+    expect(id).toBeDefined();
+    const approve = cli([], env, `sam\n/approve ${id}\n/quit\n`);
+    expect(approve.stdout).toMatch(/Approved by sam/);
+    expect(approve.stdout).toMatch(/now has read access to salesforce/);
   });
 });

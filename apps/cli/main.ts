@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import readline from 'node:readline/promises';
+import readline from 'node:readline';
 import { ConfigError, loadConfig } from '../../config';
 import { createLogger } from '../logger';
 import { createSentinel, type Sentinel } from '../sentinel';
@@ -19,15 +19,22 @@ async function oneShot(s: Sentinel, cmd: Extract<CliCommand, { kind: 'message' |
 }
 
 async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promise<void> {
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  // The iterator buffers lines, so piped input (scripts, tests) is read whole, not just the first line.
+  const lines = rl[Symbol.asyncIterator]();
+  const ask = async (prompt: string): Promise<string | null> => {
+    process.stdout.write(prompt);
+    const next = await lines.next();
+    return next.done ? null : String(next.value).trim();
+  };
   const users = s.database.db.select().from(directory).all();
   const say = (text: string) => process.stdout.write(`${text}\n`);
   say('Sentinel — IT support, offline-capable. Type /help for commands.');
   let as = start.as;
   while (!as) {
     say(`Who are you? ${users.map((u) => `${u.id} (${u.role})`).join(', ')}`);
-    const answer = (await rl.question('persona> ').catch(() => null))?.trim();
-    if (answer === undefined || answer === null) return void rl.close();
+    const answer = await ask('persona> ');
+    if (answer === null) return void rl.close();
     if (answer) as = answer;
   }
   let actor = await s.identify(as);
@@ -36,8 +43,8 @@ async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promi
   const sweeper = setInterval(() => void s.runner.sweep().catch(() => undefined), 60_000);
   try {
     for (;;) {
-      const line = (await rl.question(`${actor.id}> `).catch(() => null))?.trim();
-      if (line === null || line === undefined || line === '/quit' || line === '/exit') break;
+      const line = await ask(`${actor.id}> `);
+      if (line === null || line === '/quit' || line === '/exit') break;
       if (!line) continue;
       const [command, arg] = line.split(/\s+/, 2);
       try {

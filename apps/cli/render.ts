@@ -20,7 +20,7 @@ export function toText(r: TurnResult, opts: { repl: boolean }): string {
   if (r.recovered?.reply) lines.push(`(finishing your previous request) ${r.recovered.reply}`, '');
   lines.push(r.reply);
   for (const a of r.approvals.filter((x) => x.status === 'pending')) {
-    const who = a.required === 'requester' ? 'you (the requester)' : 'an admin other than the requester (e.g. --as sam)';
+    const who = a.required === 'requester' ? 'you (the requester)' : `an admin other than the requester, e.g. ${opts.repl ? '/as sam' : '--as sam'}`;
     lines.push(
       opts.repl
         ? `   → answer with: /approve ${a.id}  or  /deny ${a.id}   (${who})`
