@@ -100,7 +100,7 @@ export class ConversationRunner {
         appendAudit(tx, { kind: 'approval_refused', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason } }, at);
       }, { behavior: 'immediate' });
       if (verdict.expired) await this.deliverExpired([{ ...approval, status: 'expired' }]);
-      return { ...this.refusal(approval.conversationId, verdict.reason), approvals: [publicApproval(toApprovalRef(getApproval(db, approvalId)!))] };
+      return this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
     }
     const status = decision === 'approve' ? 'approved' : 'denied';
     const won = db.transaction((tx) => {
@@ -109,8 +109,10 @@ export class ConversationRunner {
       return true;
     }, { behavior: 'immediate' });
     if (!won) {
-      const now_ = getApproval(db, approvalId)!;
-      return { ...this.refusal(approval.conversationId, `This request was already ${now_.status}${now_.decidedBy ? ` by ${now_.decidedBy}` : ''}.`), approvals: [publicApproval(toApprovalRef(now_))] };
+      // Lost the race to another click: the policy's own wording says who decided it.
+      const current = getApproval(db, approvalId)!;
+      const again = mayDecide(current, decider, decision, at);
+      return this.refusedApproval(current, again.ok ? 'This request was already decided.' : again.reason);
     }
     return this.deliver(getApproval(db, approvalId)!);
   }
@@ -162,6 +164,10 @@ export class ConversationRunner {
     return this.enqueue(approval.conversationId, () =>
       this.run(approval.conversationId, { type: 'APPROVAL_DECIDED', requester: actor, approval: toApprovalRef(approval) }),
     );
+  }
+
+  private refusedApproval(row: ApprovalRow, reason: string): TurnResult {
+    return { ...this.refusal(row.conversationId, reason), approvals: [publicApproval(toApprovalRef(row))] };
   }
 
   private refusal(thread: string, reply: string): TurnResult {
