@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 
 /** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
@@ -75,4 +76,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     env,
   };
+}
+
+/** Reads `.env` from the working directory when there is one; variables already set in the environment win. */
+export function loadDotEnv(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
 }

@@ -186,3 +186,33 @@ export const tickets = sqliteTable('tickets', {
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+// ---- Slack transport ----
+
+/**
+ * Slack messages already taken in, keyed by team + channel + ts: one message arriving as both
+ * `app_mention` and `message`, or redelivered under the same or a new event_id, is handled once.
+ */
+export const slackEvents = sqliteTable(
+  'slack_events',
+  {
+    key: text('key').primaryKey(),
+    eventId: text('event_id'),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('slack_events_received').on(t.receivedAt)],
+);
+
+/** Where each approval card was posted, so every copy can be updated in place once it is decided. */
+export const slackCards = sqliteTable(
+  'slack_cards',
+  {
+    approvalId: text('approval_id').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    postedAt: integer('posted_at').notNull(),
+    /** The status the card shows; a card is updated once, when the approval leaves `pending`. */
+    shows: text('shows', { enum: ['pending', 'approved', 'denied', 'expired'] }).notNull(),
+  },
+  (t) => [uniqueIndex('slack_cards_message').on(t.channel, t.ts), index('slack_cards_approval').on(t.approvalId)],
+);

@@ -30,6 +30,9 @@ export interface TurnResult {
 }
 
 const atRest = (s: Snapshot) => (REST_STATES as readonly string[]).includes(s.value as string);
+/** Told of every turn the machine ran, whoever started it (a message, a click, recovery, the sweeper). */
+export type TurnListener = (result: TurnResult) => Promise<void> | void;
+
 const PERSISTED_STATES = new Set(['proposing', 'executing', ...REST_STATES]);
 
 function toApprovalRef(a: ApprovalRow): ApprovalRef {
@@ -58,6 +61,7 @@ function resultOf(conversationId: string, s: Snapshot): TurnResult {
 export class ConversationRunner {
   private readonly machine;
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly listeners = new Set<TurnListener>();
 
   constructor(private readonly deps: AgentDeps) {
     this.machine = agentMachine.provide({
@@ -68,6 +72,15 @@ export class ConversationRunner {
         summarize: fromPromise(({ input, signal }) => summarize(deps, input, signal)),
       },
     });
+  }
+
+  /**
+   * Registers a listener for every settled turn (refusals, which never reach the machine, are only
+   * returned). It runs inside the conversation's queue, so a thread's replies are published in order.
+   */
+  onTurn(listener: TurnListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** A user's message in a conversation. */
@@ -267,14 +280,30 @@ export class ConversationRunner {
         await settle();
         recovered = resultOf(conversationId, actor.getSnapshot());
       }
-      if (!event) return { ...resultOf(conversationId, actor.getSnapshot()), recovered };
+      if (!event) {
+        if (recovered) await this.notify(recovered);
+        return { ...resultOf(conversationId, actor.getSnapshot()), recovered };
+      }
       actor.send(event);
       await settle();
-      const result = resultOf(conversationId, actor.getSnapshot());
-      return recovered ? { ...result, recovered } : result;
+      const settled = resultOf(conversationId, actor.getSnapshot());
+      const result = recovered ? { ...settled, recovered } : settled;
+      await this.notify(result);
+      return result;
     } finally {
       sub.unsubscribe();
       actor.stop();
+    }
+  }
+
+  private async notify(result: TurnResult): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(result);
+      } catch (err) {
+        // The turn is settled and stored; a transport that failed to show it must not undo that.
+        this.deps.logger.error({ err, conversationId: result.thread }, 'turn listener failed');
+      }
     }
   }
 }

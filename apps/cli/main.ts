@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import readline from 'node:readline';
-import { ConfigError, loadConfig } from '../../config';
+import { ConfigError, loadConfig, loadDotEnv } from '../../config';
 import { createLogger } from '../logger';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { parseArgs, UsageError, USAGE, type CliCommand } from './args';
@@ -90,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let sentinel: Sentinel;
   try {
+    loadDotEnv();
     const config = loadConfig();
     const logger = createLogger(config.logLevel ?? (cmd.kind === 'repl' ? 'warn' : 'error'));
     sentinel = createSentinel(config, logger);

@@ -56,6 +56,8 @@ export interface Ticket {
 export interface Backends {
   directory: {
     find(idOrEmail: string): Promise<DirectoryUser | null>;
+    /** Active admins: who approval requests go to when no approvers' channel is set. */
+    admins(): Promise<DirectoryUser[]>;
     sendPasswordReset(userId: string, key: string, now: number): Promise<{ sentTo: string }>;
   };
   mdm: {

@@ -1,4 +1,4 @@
-import { eq, or, sql } from 'drizzle-orm';
+import { and, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { directory, passwordResets } from '../../../db/schema';
 import type { Backends, DirectoryUser } from '../types';
@@ -16,6 +16,9 @@ export function embeddedDirectory(db: Db): Backends['directory'] {
   return {
     async find(idOrEmail) {
       return find(idOrEmail);
+    },
+    async admins() {
+      return db.select().from(directory).where(and(eq(directory.role, 'admin'), eq(directory.active, true))).all();
     },
     async sendPasswordReset(userId, key, now) {
       const user = find(userId);

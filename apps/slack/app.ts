@@ -1,0 +1,111 @@
+import { App, SocketModeReceiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Sentinel } from '../sentinel';
+import { boltLogger } from './bolt-logger';
+import { SlackIdentity, describe } from './identity';
+import { registerActionListeners } from './listeners/actions';
+import { registerHome } from './listeners/home';
+import { registerMessageListeners } from './listeners/messages';
+import { turnPublisher } from './publisher';
+import type { SlackSettings } from './settings';
+
+export interface SlackAppOptions {
+  settings: SlackSettings;
+  sentinel: Sentinel;
+  logger: Logger;
+  now?: () => number;
+  /** How long a users.info / lookupByEmail answer is trusted. */
+  identityTtlMs?: number;
+  /** Socket timing; the reconnect delay is a multiple of clientPingTimeout, which tests shorten. */
+  socket?: { clientPingTimeout?: number; serverPingTimeout?: number };
+}
+
+export interface SlackApp {
+  app: App;
+  identity: SlackIdentity;
+  stop(): Promise<void>;
+}
+
+/** Why the app could not start, naming the variable to fix. */
+export class SlackStartError extends Error {}
+
+/**
+ * Builds the Bolt app in Socket Mode (no public URL), checks the bot token (auth.test), connects, and
+ * then finishes whatever a previous run left half-done (turns, decided approvals), publishing the results.
+ */
+export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
+  const { settings, sentinel, logger } = opts;
+  const now = opts.now ?? Date.now;
+  const log = boltLogger(logger);
+  // Separate objects: the socket client writes its own retry policy into the options it is given.
+  const apiUrl = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  const receiver = new SocketModeReceiver({
+    appToken: settings.appToken,
+    logger: log,
+    installerOptions: { clientOptions: { ...apiUrl } },
+    clientPingTimeout: opts.socket?.clientPingTimeout,
+    serverPingTimeout: opts.socket?.serverPingTimeout,
+  });
+  const app = new App({
+    token: settings.botToken,
+    receiver,
+    socketMode: true,
+    logger: log,
+    clientOptions: { ...apiUrl },
+    deferInitialization: true,
+    convoStore: false,
+  });
+  // Listeners still working when the app stops (a reply being posted) are waited for, not cut off.
+  const inflight = new Set<Promise<void>>();
+  app.use(async ({ next }) => {
+    const work = next();
+    inflight.add(work);
+    try {
+      await work;
+    } finally {
+      inflight.delete(work);
+    }
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'unhandled error in a Slack listener');
+  });
+
+  try {
+    await app.init();
+  } catch (err) {
+    throw new SlackStartError(`Slack rejected SLACK_BOT_TOKEN (auth.test: ${describe(err)}). Check the token, or run \`npm run cli\` to try Sentinel without Slack.`);
+  }
+  const identity = new SlackIdentity(app.client, sentinel.backends.directory, { ttlMs: opts.identityTtlMs ?? 60_000, now, logger });
+  const db = sentinel.database.db;
+  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now });
+  registerActionListeners(app, { runner: sentinel.runner, identity, logger });
+  registerHome(app, { identity, logger });
+  const unsubscribe = sentinel.runner.onTurn(
+    turnPublisher({ client: app.client, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now }),
+  );
+
+  try {
+    await app.start();
+  } catch (err) {
+    unsubscribe();
+    throw new SlackStartError(`Slack refused the Socket Mode connection for SLACK_APP_TOKEN (apps.connections.open: ${describe(err)}). It must be an app-level token with connections:write, and Socket Mode must be on.`);
+  }
+  logger.info('connected to Slack (Socket Mode)');
+  const recovered = await sentinel.runner.recover();
+  if (recovered.length) logger.info({ count: recovered.length }, 'finished turns and approvals left by the previous run');
+
+  return {
+    app,
+    identity,
+    async stop() {
+      // App.stop() does not wait for the close handshake; the socket client's own disconnect() does.
+      // A peer that never answers is cut off by the client itself after its handshake timeout.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([receiver.client.disconnect(), new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+      clearTimeout(timer);
+      await Promise.allSettled([...inflight]);
+      await sentinel.runner.idle();
+      unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { types } from '@slack/bolt';
+import type { ApprovalRow } from '../../../db/approvals';
+import { findTool } from '../../../tools/registry';
+import { clip, escapeMrkdwn } from '../mrkdwn';
+
+export const APPROVE_ACTION = 'approval_approve';
+export const DENY_ACTION = 'approval_deny';
+
+export interface CardFacts {
+  approval: ApprovalRow;
+  /** Already mrkdwn: a mention or an escaped name. */
+  requester: string;
+  /** The requester's own words, as they asked (escaped here). */
+  request: string | null;
+  /** Already mrkdwn; set once the approval is decided. */
+  decider?: string;
+}
+
+/** Slack renders this in each viewer's own time zone; the fallback is UTC. */
+export function slackDate(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} at {time}|${new Date(ms).toISOString().replace('T', ' ').slice(0, 16)} UTC>`;
+}
+
+function what(a: ApprovalRow): { line: string; risk: string } {
+  const tool = findTool(a.tool);
+  const parsed = tool?.input.safeParse(JSON.parse(a.args));
+  if (!tool || !parsed?.success) return { line: escapeMrkdwn(a.tool), risk: 'unknown' };
+  return { line: escapeMrkdwn(tool.describe(parsed.data)), risk: `${tool.risk}${tool.reversible ? '' : ', cannot be undone'}` };
+}
+
+function targetLine(a: ApprovalRow): string {
+  try {
+    const t = JSON.parse(a.target) as { kind: string; id?: string; owner?: string | null };
+    if (t.kind === 'none' || !t.id) return 'none';
+    return escapeMrkdwn(`${t.kind} ${t.id}${t.owner ? ` (owner: ${t.owner})` : ''}`);
+  } catch {
+    return 'unknown';
+  }
+}
+
+const OUTCOME: Record<Exclude<ApprovalRow['status'], 'pending'>, string> = {
+  approved: '✅ Approved',
+  denied: '🚫 Denied',
+  expired: '⌛ Expired without a decision',
+};
+
+/**
+ * The approval card: what, on which target, for whom, why, risk, expiry, and, while pending, the
+ * buttons. A button's value is only the approval id; the server looks everything else up on click.
+ */
+export function approvalCard(f: CardFacts): { text: string; blocks: types.KnownBlock[] } {
+  const a = f.approval;
+  const confirm = a.required === 'requester';
+  const { line, risk } = what(a);
+  const title = confirm ? 'Please confirm' : 'Approval needed';
+  const blocks: types.KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `*${title}:* ${line}` } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*For*\n${f.requester}` },
+        { type: 'mrkdwn', text: `*Target*\n${targetLine(a)}` },
+        { type: 'mrkdwn', text: `*Risk*\n${escapeMrkdwn(risk)}` },
+        { type: 'mrkdwn', text: `*Expires*\n${slackDate(a.expiresAt)}` },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Why*\n${escapeMrkdwn(a.reason)}${f.request ? `\n> ${escapeMrkdwn(f.request).replace(/\n/g, '\n> ')}` : ''}`, 2900) } },
+  ];
+  if (a.status === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'approval',
+      elements: [
+        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: confirm ? 'Confirm' : 'Approve' }, value: a.id },
+        { type: 'button', action_id: DENY_ACTION, style: 'danger', text: { type: 'plain_text', text: confirm ? 'Cancel' : 'Deny' }, value: a.id },
+      ],
+    });
+  } else {
+    const by = a.status === 'expired' ? '' : ` by ${f.decider ?? 'an admin'}`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${OUTCOME[a.status]}${by} · ${slackDate(a.decidedAt ?? a.expiresAt)}` }] });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request ${a.id}` }] });
+  const status = a.status === 'pending' ? title : OUTCOME[a.status];
+  return { text: `${status}: ${line}`, blocks };
+}

@@ -1,0 +1,54 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { ConversationRunner } from '../../../machines/runner';
+import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-card';
+import type { SlackIdentity } from '../identity';
+import { clip, escapeMrkdwn } from '../mrkdwn';
+
+export interface ActionDeps {
+  runner: ConversationRunner;
+  identity: SlackIdentity;
+  logger: Logger;
+}
+
+const APPROVAL_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Approve / Deny (Confirm / Cancel) buttons. Acked first, within Slack's 3 s; then the runner checks
+ * everything again from the stored approval and the clicker's identity. Only the clicker sees a refusal.
+ * The decided card and the requester's result are published with the turn.
+ */
+export function registerActionListeners(app: App, deps: ActionDeps): void {
+  const { runner, identity, logger } = deps;
+  for (const [actionId, decision] of [
+    [APPROVE_ACTION, 'approve'],
+    [DENY_ACTION, 'deny'],
+  ] as const) {
+    app.action({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, client }) => {
+      await ack();
+      const clicker = body.user?.id;
+      const channel = body.channel?.id ?? body.container?.channel_id;
+      const value = 'value' in action ? action.value : undefined;
+      if (typeof clicker !== 'string' || typeof channel !== 'string') {
+        logger.warn({ actionId }, 'block action without a user or channel; ignored');
+        return;
+      }
+      let reply: string;
+      if (typeof value !== 'string' || !APPROVAL_ID.test(value)) {
+        reply = 'That button does not belong to a request I know.';
+      } else {
+        try {
+          const decider = await identity.actorFor(clicker);
+          const result = await runner.decideApproval(value, decider, decision);
+          if (!result.refused) return;
+          reply = result.reply;
+        } catch (err) {
+          logger.error({ err, approval: value }, 'approval click could not be handled');
+          reply = 'Sorry, something went wrong on my side. If the request is still open, please try again in a minute.';
+        }
+      }
+      const threadTs = (body as { message?: { thread_ts?: unknown } }).message?.thread_ts;
+      await client.chat.postEphemeral({ channel, user: clicker, text: clip(escapeMrkdwn(reply), 3000), thread_ts: typeof threadTs === 'string' ? threadTs : undefined });
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import type { App, webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Db } from '../../../db/client';
+import { claimSlackMessage } from '../../../db/slack-events';
+import type { ConversationRunner } from '../../../machines/runner';
+import { conversationKey } from '../conversation-key';
+import type { SlackIdentity } from '../identity';
+import { clip, escapeMrkdwn, withoutMention } from '../mrkdwn';
+
+export interface MessageDeps {
+  db: Db;
+  runner: ConversationRunner;
+  identity: SlackIdentity;
+  logger: Logger;
+  now: () => number;
+}
+
+/** The fields of a message event we act on, checked at runtime: payloads can be forged or malformed. */
+interface IncomingMessage {
+  team: string;
+  channel: string;
+  ts: string;
+  threadTs?: string;
+  user: string;
+  text: string;
+  eventId: string | null;
+}
+
+const WORKING = 'hourglass_flowing_sand';
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 255 ? v : undefined);
+
+function incoming(event: Record<string, unknown>, body: Record<string, unknown>): IncomingMessage | null {
+  // Edits, deletions, joins, bot posts and the like carry a subtype: only plain user messages are requests.
+  if (event.subtype !== undefined || event.bot_id !== undefined) return null;
+  const team = str(body.team_id) ?? str(event.team);
+  const channel = str(event.channel);
+  const ts = str(event.ts);
+  const user = str(event.user);
+  if (!team || !channel || !ts || !user || typeof event.text !== 'string') return null;
+  return { team, channel, ts, user, text: event.text, threadTs: str(event.thread_ts), eventId: str(body.event_id) ?? null };
+}
+
+/**
+ * DMs to the bot and @mentions in channels. Each Slack thread is one conversation; the answer goes in
+ * the thread (via the turn publisher). A message is taken in once, however often and under whichever
+ * event type Slack delivers it.
+ */
+export function registerMessageListeners(app: App, deps: MessageDeps): void {
+  const { db, runner, identity, logger } = deps;
+
+  async function take(m: IncomingMessage, botUserId: string | undefined, client: webApi.WebClient): Promise<void> {
+    if (m.user === botUserId) return;
+    if (!claimSlackMessage(db, `${m.team}:${m.channel}:${m.ts}`, m.eventId, deps.now())) {
+      logger.debug({ channel: m.channel, ts: m.ts, eventId: m.eventId }, 'duplicate delivery of a message; ignored');
+      return;
+    }
+    const conversationId = conversationKey({ team: m.team, channel: m.channel, threadTs: m.threadTs ?? m.ts });
+    // Feedback within a second while the LLM works; removed once the answer is posted.
+    const react = (method: 'add' | 'remove') =>
+      client.reactions[method]({ channel: m.channel, timestamp: m.ts, name: WORKING }).catch((err: unknown) => logger.debug({ err }, `reactions.${method} failed`));
+    const reply = (text: string) => client.chat.postMessage({ channel: m.channel, thread_ts: m.threadTs ?? m.ts, text: clip(escapeMrkdwn(text), 39_000) });
+    await react('add');
+    try {
+      const actor = await identity.actorFor(m.user);
+      const result = await runner.handleMessage(conversationId, actor, withoutMention(m.text, botUserId));
+      // Turns the machine ran are posted by the publisher; a refusal never reached it, so post it here.
+      if (result.refused) await reply(result.reply);
+    } catch (err) {
+      logger.error({ err, conversationId }, 'message could not be handled');
+      await reply('Sorry, something went wrong on my side and your request was not handled. Please try again in a minute.').catch(() => undefined);
+    } finally {
+      await react('remove');
+    }
+  }
+
+  app.event('app_mention', async ({ event, body, context, client }) => {
+    const m = incoming(event as unknown as Record<string, unknown>, body as unknown as Record<string, unknown>);
+    if (m) await take(m, context.botUserId, client);
+  });
+
+  app.event('message', async ({ event, body, context, client }) => {
+    const e = event as unknown as Record<string, unknown>;
+    const m = incoming(e, body as unknown as Record<string, unknown>);
+    if (!m) return;
+    // In channels only mentions are requests; the same mention also arrives as app_mention, and
+    // whichever comes first is taken (the claim above makes the other a no-op).
+    const isDm = e.channel_type === 'im';
+    if (!isDm && !(context.botUserId && m.text.includes(`<@${context.botUserId}>`))) return;
+    await take(m, context.botUserId, client);
+  });
+}

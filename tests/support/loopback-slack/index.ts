@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SocketLink, type Envelope } from './socket-link';
+import { dmChannelOf, WorkspaceState, type PostedMessage, type SlackUserFixture } from './state';
+import { webApi, type InjectedFailure } from './web-api';
+
+export { dmChannelOf, type PostedMessage, type SlackUserFixture } from './state';
+
+export interface LoopbackOptions {
+  /** Redeliver an unacked events_api envelope after this long (Slack: 3 s), up to 3 times. */
+  ackTimeoutMs?: number;
+  /** Echo the bot's own posts back as message events, as Slack does for subscribed channels. */
+  echoBotPosts?: boolean;
+}
+
+/**
+ * A Slack workspace on 127.0.0.1 that speaks the real protocol — Web API over HTTP, Socket Mode over a
+ * websocket — so the unmodified Bolt app runs against it. The driver methods play the people.
+ */
+export class LoopbackSlack {
+  readonly team = 'T0LOOP';
+  readonly botUserId = 'U0BOT';
+  readonly botId = 'B0BOT';
+  readonly appId = 'A0LOOP';
+  readonly botToken = 'xoxb-0000-loopback-bot';
+  readonly appToken = 'xapp-1-A0LOOP-0000-loopback';
+  readonly state = new WorkspaceState();
+  readonly link = new SocketLink(this.state, this.appId);
+  private readonly api;
+  private readonly server: http.Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private port = 0;
+
+  private constructor(private readonly opts: LoopbackOptions) {
+    this.api = webApi(this.state, this, {
+      socketUrl: () => this.link.ticketUrl(`ws://127.0.0.1:${this.port}`),
+      onBotPost: (m) => {
+        if (this.opts.echoBotPosts !== false) this.deliverEvent(this.messageEvent(m, m.channel.startsWith('D') ? 'im' : 'channel'));
+      },
+    });
+    this.server = http.createServer((req, res) => {
+      const match = /^\/api\/([A-Za-z.]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+      if (req.method !== 'POST' || !match) {
+        res.writeHead(404).end();
+        return;
+      }
+      void this.api.handle(req, res, match[1]!);
+    });
+    this.server.on('upgrade', (req, socket, head) => this.link.upgrade(req, socket, head));
+  }
+
+  static async start(opts: LoopbackOptions = {}): Promise<LoopbackSlack> {
+    const slack = new LoopbackSlack(opts);
+    await new Promise<void>((resolve) => slack.server.listen(0, '127.0.0.1', resolve));
+    slack.port = (slack.server.address() as AddressInfo).port;
+    return slack;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  /** The environment the Sentinel app needs to run against this workspace. */
+  env(): Record<string, string> {
+    return { SLACK_BOT_TOKEN: this.botToken, SLACK_APP_TOKEN: this.appToken, SLACK_API_URL: this.apiUrl };
+  }
+
+  addUser(u: SlackUserFixture): SlackUserFixture {
+    this.state.users.set(u.id, u);
+    return u;
+  }
+
+  failNext(method: string, failure: InjectedFailure, times = 1): void {
+    this.api.failNext(method, failure, times);
+  }
+
+  // ---- people ----
+
+  /** A user writes to the bot in their DM (top level, or in a thread with `threadTs`). */
+  dm(user: string, text: string, opts: { threadTs?: string } = {}): PostedMessage & { eventId: string } {
+    const m = this.userMessage(user, dmChannelOf(user), text, opts.threadTs);
+    return { ...m, eventId: this.deliverEvent(this.messageEvent(m, 'im')) };
+  }
+
+  /**
+   * A user @mentions the bot in a channel. Slack sends `app_mention`, and, when the app also listens
+   * to channel messages, the same message again as `message` under another event_id.
+   */
+  mention(user: string, channel: string, text: string, opts: { threadTs?: string; alsoAsMessage?: boolean } = {}): PostedMessage & { eventId: string } {
+    const m = this.userMessage(user, channel, `<@${this.botUserId}> ${text}`, opts.threadTs);
+    const eventId = this.deliverEvent({ type: 'app_mention', user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), channel, event_ts: m.ts, team: this.team });
+    if (opts.alsoAsMessage) this.deliverEvent(this.messageEvent(m, 'channel'));
+    return { ...m, eventId };
+  }
+
+  /** A user clicks a button of a message the bot posted. Resolves once the app acked (or rejects after 3 s). */
+  async click(user: string, message: PostedMessage, actionId: string, opts: { value?: string } = {}): Promise<{ envelopeId: string; ackMs: number }> {
+    const buttons = (message.blocks ?? []).flatMap((b): Array<Record<string, any>> =>
+      b.type === 'actions' ? (b.elements as Array<Record<string, any>>).map((e) => ({ ...e, block_id: b.block_id })) : [],
+    );
+    const button = buttons.find((e) => e.action_id === actionId);
+    const value = opts.value ?? button?.value;
+    if (value === undefined) throw new Error(`message ${message.ts} has no button ${actionId}`);
+    const u = this.state.users.get(user);
+    const payload = {
+      type: 'block_actions',
+      user: { id: user, username: u?.name ?? user, name: u?.name ?? user, team_id: this.team },
+      api_app_id: this.appId,
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      trigger_id: `${Date.now()}.trigger`,
+      team: { id: this.team, domain: 'loopback' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: message.channel, name: message.channel },
+      message: { type: 'message', user: message.user, bot_id: message.bot_id, text: message.text, ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), blocks: message.blocks },
+      state: { values: {} },
+      response_url: `http://127.0.0.1:${this.port}/actions/${randomUUID()}`,
+      actions: [{ type: 'button', action_id: actionId, block_id: button?.block_id ?? 'approval', text: { type: 'plain_text', text: actionId }, value, action_ts: `${Date.now() / 1000}` }],
+    };
+    const envelopeId = randomUUID();
+    const sentAt = performance.now();
+    this.link.send({ envelope_id: envelopeId, type: 'interactive', accepts_response_payload: true, payload });
+    const ackedAt = await this.waitFor(() => this.link.acks.get(envelopeId), 3_000).catch(() => {
+      throw new Error(`interactive envelope ${envelopeId} was not acked within 3 s`);
+    });
+    return { envelopeId, ackMs: ackedAt - sentAt };
+  }
+
+  /** Sends an events_api envelope; redelivers it under the same event_id while it goes unacked. Returns the event_id. */
+  deliverEvent(event: Record<string, unknown>, opts: { eventId?: string; retryAttempt?: number } = {}): string {
+    const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+    const attempt = opts.retryAttempt ?? 0;
+    const envelope: Envelope = {
+      envelope_id: randomUUID(),
+      type: 'events_api',
+      accepts_response_payload: false,
+      payload: {
+        token: 'legacy-verification-token',
+        team_id: this.team,
+        api_app_id: this.appId,
+        event,
+        type: 'event_callback',
+        event_id: eventId,
+        event_time: Math.floor(Date.now() / 1000),
+        authorizations: [{ enterprise_id: null, team_id: this.team, user_id: this.botUserId, is_bot: true, is_enterprise_install: false }],
+        is_ext_shared_channel: false,
+        event_context: `4-${eventId}`,
+      },
+      ...(attempt ? { retry_attempt: attempt, retry_reason: 'timeout' } : {}),
+    };
+    this.link.send(envelope);
+    if (attempt < 3) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (!this.link.acks.has(envelope.envelope_id)) this.deliverEvent(event, { eventId, retryAttempt: attempt + 1 });
+      }, this.opts.ackTimeoutMs ?? 3_000);
+      this.timers.add(timer);
+    }
+    return eventId;
+  }
+
+  /** Repeats an event exactly as Slack sometimes does after a lost ack. */
+  redeliver(eventId: string): void {
+    const original = this.link.sent.find((e) => e.type === 'events_api' && e.payload.event_id === eventId);
+    if (!original) throw new Error(`no event ${eventId}`);
+    this.deliverEvent(original.payload.event as Record<string, unknown>, { eventId, retryAttempt: 1 });
+  }
+
+  // ---- what the bot did ----
+
+  botMessages(filter: { channel?: string; threadTs?: string } = {}): PostedMessage[] {
+    return this.state.messages.filter(
+      (m) => m.user === this.botUserId && (!filter.channel || m.channel === filter.channel) && (!filter.threadTs || m.thread_ts === filter.threadTs),
+    );
+  }
+
+  /** The bot's messages in a thread, waiting until there are at least `count`. */
+  async replies(channel: string, threadTs: string, count = 1, timeoutMs = 10_000): Promise<PostedMessage[]> {
+    return this.waitFor(() => {
+      const r = this.botMessages({ channel, threadTs });
+      return r.length >= count ? r : undefined;
+    }, timeoutMs);
+  }
+
+  /** Resolves with the first non-undefined value of `probe`, checked on every change in the workspace. */
+  waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const v = probe();
+        if (v === undefined) return;
+        cleanup();
+        resolve(v);
+      };
+      const tick = setInterval(check, 25);
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`loopback Slack: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearInterval(tick);
+        clearTimeout(timer);
+        this.state.off('changed', check);
+      };
+      this.state.on('changed', check);
+      check();
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    await this.link.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private userMessage(user: string, channel: string, text: string, threadTs?: string): PostedMessage {
+    const m: PostedMessage = { channel, ts: this.state.nextTs(), thread_ts: threadTs, user, text, updates: 0, reactions: new Set() };
+    this.state.messages.push(m);
+    this.state.touch();
+    return m;
+  }
+
+  private messageEvent(m: PostedMessage, channelType: 'im' | 'channel'): Record<string, unknown> {
+    return {
+      type: 'message',
+      channel_type: channelType,
+      channel: m.channel,
+      user: m.user,
+      ...(m.bot_id ? { bot_id: m.bot_id } : {}),
+      text: m.text,
+      ts: m.ts,
+      ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+      event_ts: m.ts,
+      team: this.team,
+    };
+  }
+}

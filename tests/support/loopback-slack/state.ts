@@ -1,0 +1,64 @@
+import { EventEmitter } from 'node:events';
+
+/** A person in the loopback workspace, shaped like `users.info`'s user object. */
+export interface SlackUserFixture {
+  id: string;
+  name: string;
+  email?: string;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
+  is_stranger?: boolean;
+  deleted?: boolean;
+  is_bot?: boolean;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user: string;
+  bot_id?: string;
+  text: string;
+  blocks?: Array<Record<string, any>>;
+  /** How many times chat.update changed it. */
+  updates: number;
+  reactions: Set<string>;
+}
+
+export interface Ephemeral {
+  channel: string;
+  user: string;
+  text: string;
+  thread_ts?: string;
+}
+
+export interface ApiCall {
+  method: string;
+  params: Record<string, unknown>;
+  token: string | null;
+}
+
+/** Everything the loopback workspace holds; `changed` fires on every write so drivers can await. */
+export class WorkspaceState extends EventEmitter {
+  readonly users = new Map<string, SlackUserFixture>();
+  readonly messages: PostedMessage[] = [];
+  readonly ephemerals: Ephemeral[] = [];
+  readonly calls: ApiCall[] = [];
+  readonly views = new Map<string, Record<string, unknown>>();
+  private seq = 0;
+
+  nextTs(): string {
+    this.seq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  find(channel: string, ts: string): PostedMessage | undefined {
+    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+  }
+
+  touch(): void {
+    this.emit('changed');
+  }
+}
+
+export const dmChannelOf = (userId: string) => `D${userId}`;

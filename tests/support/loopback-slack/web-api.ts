@@ -1,0 +1,180 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dmChannelOf, type PostedMessage, type WorkspaceState } from './state';
+
+export interface Identity {
+  team: string;
+  botUserId: string;
+  botId: string;
+  botToken: string;
+  appToken: string;
+}
+
+type Params = Record<string, unknown>;
+type Answer = Record<string, unknown>;
+type Handler = (p: Params, token: string) => Answer;
+
+export interface InjectedFailure {
+  status?: number;
+  retryAfter?: number;
+  error?: string;
+}
+
+const JSON_FIELDS = ['blocks', 'view', 'metadata', 'attachments'];
+
+/** Form bodies carry objects as JSON strings and booleans as "true"/"false", as Slack receives them. */
+function parseBody(raw: string, contentType: string | undefined): Params {
+  if (contentType?.includes('application/json')) return raw ? (JSON.parse(raw) as Params) : {};
+  const out: Params = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    out[k] = JSON_FIELDS.includes(k) ? JSON.parse(v) : v === 'true' ? true : v === 'false' ? false : v;
+  }
+  return out;
+}
+
+const fail = (error: string): Answer => ({ ok: false, error });
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** The Web API methods Sentinel uses, answering like Slack: HTTP 200, `{ok: …}`. */
+export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: () => string; onBotPost: (m: PostedMessage) => void }) {
+  const failures = new Map<string, InjectedFailure[]>();
+
+  const userJson = (userId: string) => {
+    const u = state.users.get(userId);
+    if (!u) return null;
+    return {
+      id: u.id,
+      team_id: id.team,
+      name: u.name,
+      real_name: u.name,
+      deleted: u.deleted ?? false,
+      is_bot: u.is_bot ?? false,
+      is_admin: false,
+      is_restricted: u.is_restricted ?? false,
+      is_ultra_restricted: u.is_ultra_restricted ?? false,
+      ...(u.is_stranger ? { is_stranger: true } : {}),
+      profile: { email: u.email, display_name: u.name, real_name: u.name },
+    };
+  };
+
+  const botOnly: Record<string, Handler> = {
+    'auth.test': () => ({ ok: true, url: 'https://loopback.slack.test/', team: 'Loopback', user: 'sentinel', team_id: id.team, user_id: id.botUserId, bot_id: id.botId }),
+    'chat.postMessage': (p) => {
+      const channel = str(p.channel);
+      if (!channel) return fail('channel_not_found');
+      if (!str(p.text) && !Array.isArray(p.blocks)) return fail('no_text');
+      const m: PostedMessage = {
+        channel,
+        ts: state.nextTs(),
+        thread_ts: str(p.thread_ts),
+        user: id.botUserId,
+        bot_id: id.botId,
+        text: str(p.text) ?? '',
+        blocks: p.blocks as PostedMessage['blocks'],
+        updates: 0,
+        reactions: new Set(),
+      };
+      state.messages.push(m);
+      opts.onBotPost(m);
+      return { ok: true, channel, ts: m.ts, message: { type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, thread_ts: m.thread_ts, blocks: m.blocks } };
+    },
+    'chat.update': (p) => {
+      const m = state.find(str(p.channel) ?? '', str(p.ts) ?? '');
+      if (!m) return fail('message_not_found');
+      if (m.user !== id.botUserId) return fail('cant_update_message');
+      if (str(p.text) !== undefined) m.text = str(p.text)!;
+      if (Array.isArray(p.blocks)) m.blocks = p.blocks as PostedMessage['blocks'];
+      m.updates += 1;
+      return { ok: true, channel: m.channel, ts: m.ts, text: m.text, message: { text: m.text, blocks: m.blocks } };
+    },
+    'chat.postEphemeral': (p) => {
+      const channel = str(p.channel);
+      const user = str(p.user);
+      if (!channel || !user) return fail('invalid_arguments');
+      if (!state.users.has(user)) return fail('user_not_found');
+      state.ephemerals.push({ channel, user, text: str(p.text) ?? '', thread_ts: str(p.thread_ts) });
+      return { ok: true, message_ts: state.nextTs() };
+    },
+    'reactions.add': (p) => {
+      const m = state.find(str(p.channel) ?? '', str(p.timestamp) ?? '');
+      if (!m) return fail('message_not_found');
+      const name = str(p.name) ?? '';
+      if (m.reactions.has(name)) return fail('already_reacted');
+      m.reactions.add(name);
+      return { ok: true };
+    },
+    'reactions.remove': (p) => {
+      const m = state.find(str(p.channel) ?? '', str(p.timestamp) ?? '');
+      if (!m) return fail('message_not_found');
+      if (!m.reactions.delete(str(p.name) ?? '')) return fail('no_reaction');
+      return { ok: true };
+    },
+    'users.info': (p) => {
+      const user = userJson(str(p.user) ?? '');
+      return user ? { ok: true, user } : fail('user_not_found');
+    },
+    'users.lookupByEmail': (p) => {
+      const email = (str(p.email) ?? '').toLowerCase();
+      const u = [...state.users.values()].find((x) => x.email?.toLowerCase() === email && !x.deleted);
+      return u ? { ok: true, user: userJson(u.id) } : fail('users_not_found');
+    },
+    'conversations.open': (p) => {
+      const users = (str(p.users) ?? '').split(',').filter(Boolean);
+      if (users.length !== 1 || !state.users.has(users[0]!)) return fail('user_not_found');
+      return { ok: true, channel: { id: dmChannelOf(users[0]!) } };
+    },
+    'conversations.replies': (p) => {
+      const channel = str(p.channel) ?? '';
+      const ts = str(p.ts) ?? '';
+      const root = state.find(channel, ts);
+      if (!root) return fail('thread_not_found');
+      const replies = state.messages.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts);
+      return { ok: true, has_more: false, messages: [root, ...replies].map(({ reactions: _r, updates: _u, ...m }) => m) };
+    },
+    'views.publish': (p) => {
+      const user = str(p.user_id);
+      if (!user || typeof p.view !== 'object' || p.view === null) return fail('invalid_arguments');
+      state.views.set(user, p.view as Record<string, unknown>);
+      return { ok: true, view: { id: `V${state.views.size}`, ...(p.view as object) } };
+    },
+  };
+
+  function answer(method: string, params: Params, token: string | null): { status: number; headers?: Record<string, string>; body: Answer } {
+    state.calls.push({ method, params, token });
+    const injected = failures.get(method)?.shift();
+    if (injected?.status) return { status: injected.status, headers: injected.retryAfter !== undefined ? { 'Retry-After': String(injected.retryAfter) } : {}, body: fail('ratelimited') };
+    if (injected?.error) return { status: 200, body: fail(injected.error) };
+    if (!token) return { status: 200, body: fail('not_authed') };
+    if (method === 'apps.connections.open') {
+      return { status: 200, body: token === id.appToken ? { ok: true, url: opts.socketUrl() } : fail('invalid_auth') };
+    }
+    const handler = botOnly[method];
+    if (!handler) return { status: 200, body: fail('unknown_method') };
+    if (token !== id.botToken) return { status: 200, body: fail(token === id.appToken ? 'not_allowed_token_type' : 'invalid_auth') };
+    return { status: 200, body: handler(params, token) };
+  }
+
+  return {
+    /** Makes the next call(s) of `method` fail: an HTTP status (429 + Retry-After) or an `ok:false` error. */
+    failNext(method: string, failure: InjectedFailure, times = 1) {
+      const list = failures.get(method) ?? [];
+      for (let i = 0; i < times; i++) list.push(failure);
+      failures.set(method, list);
+    },
+    async handle(req: IncomingMessage, res: ServerResponse, method: string) {
+      let raw = '';
+      for await (const chunk of req) raw += chunk;
+      let params: Params;
+      try {
+        params = parseBody(raw, req.headers['content-type']);
+      } catch {
+        params = {};
+      }
+      const auth = req.headers.authorization;
+      const token = auth?.startsWith('Bearer ') ? auth.slice(7) : str(params.token) ?? null;
+      const { status, headers, body } = answer(method, params, token);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+      state.touch();
+    },
+  };
+}
