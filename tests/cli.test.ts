@@ -1,13 +1,17 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { tempDbPath } from './support/harness';
 
 const ROOT = path.join(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-'));
 
 function cli(args: string[], env: Record<string, string>, input?: string) {
-  const r = spawnSync(TSX, ['apps/cli/main.ts', ...args], {
-    cwd: ROOT,
+  // A scratch working directory, so a developer's own .env cannot change what the test runs.
+  const r = spawnSync(TSX, [path.join(ROOT, 'apps/cli/main.ts'), ...args], {
+    cwd: SCRATCH,
     encoding: 'utf8',
     input,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },

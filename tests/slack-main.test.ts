@@ -1,0 +1,74 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { tempDbPath } from './support/harness';
+import { LoopbackSlack } from './support/loopback-slack';
+import { PEOPLE } from './support/slack-fixture';
+
+const ROOT = path.join(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const MAIN = path.join(ROOT, 'apps/slack/main.ts');
+// A scratch working directory, so a developer's own .env cannot change what the test runs.
+const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-slack-'));
+const baseEnv = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SENTINEL_DB: tempDbPath() });
+
+function startOnce(env: Record<string, string>) {
+  const r = spawnSync(TSX, [MAIN], { cwd: SCRATCH, encoding: 'utf8', env: { ...baseEnv(), ...env }, timeout: 60_000 });
+  return { code: r.status, stderr: r.stderr };
+}
+
+describe('npm start (the Slack app as a child process)', () => {
+  test('missing tokens: one clear message naming the variable, and a pointer to npm run cli', () => {
+    const r = startOnce({});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/SLACK_BOT_TOKEN: not set/);
+    expect(r.stderr).toMatch(/npm run cli/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  test('malformed tokens are named before anything connects', () => {
+    expect(startOnce({ SLACK_BOT_TOKEN: 'xoxp-user-token' }).stderr).toMatch(/SLACK_BOT_TOKEN: does not look like a bot token/);
+    const r = startOnce({ SLACK_BOT_TOKEN: 'xoxb-1-ok', SLACK_APP_TOKEN: 'xoxb-wrong-kind' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/SLACK_APP_TOKEN: does not look like an app-level token/);
+    expect(startOnce({ SLACK_BOT_TOKEN: 'xoxb-1-ok', SLACK_APP_TOKEN: 'xapp-1-ok', SENTINEL_APPROVALS_CHANNEL: '#it' }).stderr).toMatch(/SENTINEL_APPROVALS_CHANNEL/);
+  });
+
+  describe('against a loopback Slack', () => {
+    let slack: LoopbackSlack;
+    beforeEach(async () => {
+      slack = await LoopbackSlack.start();
+      slack.addUser({ ...PEOPLE.alice });
+    });
+    afterEach(async () => {
+      await slack.close();
+    });
+
+    test('a token Slack rejects is reported by name, without a crash', async () => {
+      const child = spawn(TSX, [MAIN], { cwd: SCRATCH, env: { ...baseEnv(), ...slack.env(), SLACK_BOT_TOKEN: 'xoxb-revoked' } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/Slack rejected SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)/);
+    });
+
+    test('answers a DM, stops cleanly on SIGTERM, and never logs a token (even at debug level)', async () => {
+      const child = spawn(TSX, [MAIN], { cwd: SCRATCH, env: { ...baseEnv(), ...slack.env(), LOG_LEVEL: 'debug' } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await slack.waitFor(() => (slack.link.connected ? true : undefined), 30_000);
+      const m = slack.dm(PEOPLE.alice.id, 'reset my password');
+      const [answer] = await slack.replies(m.channel, m.ts, 1, 30_000);
+      expect(answer!.text).toMatch(/password reset link to alice@example\.com/);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr).toMatch(/connected to Slack/);
+      expect(stderr.length).toBeGreaterThan(1000); // debug logging really ran
+      expect(stderr).not.toContain(slack.botToken.slice(5));
+      expect(stderr).not.toContain(slack.appToken.slice(5));
+    }, 60_000);
+  });
+});
