@@ -100,6 +100,15 @@ describe('Slack conversations through Bolt and the loopback Slack', () => {
     expect(f.slack.state.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(2);
   });
 
+  test('the Home tab shows what Sentinel does and the viewer\'s role', async () => {
+    for (const who of [PEOPLE.sam, PEOPLE.guestAlias]) {
+      f.slack.deliverEvent({ type: 'app_home_opened', user: who.id, channel: dmChannelOf(who.id), tab: 'home', event_ts: f.slack.state.nextTs() });
+    }
+    const views = await f.slack.waitFor(() => (f.slack.state.views.size === 2 ? f.slack.state.views : undefined));
+    expect(JSON.stringify(views.get(PEOPLE.sam.id))).toMatch(/signed in as \*admin\*/);
+    expect(JSON.stringify(views.get(PEOPLE.guestAlias.id))).toMatch(/signed in as \*guest\*/);
+  });
+
   test('a busy thread queues its messages while other threads run in parallel', async () => {
     const a = f.slack.dm(PEOPLE.alice.id, 'my laptop is slow');
     const a2 = f.slack.dm(PEOPLE.alice.id, 'reset my password', { threadTs: a.ts });
