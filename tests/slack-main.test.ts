@@ -45,13 +45,16 @@ describe('npm start (the Slack app as a child process)', () => {
       await slack.close();
     });
 
-    test('a token Slack rejects is reported by name, without a crash', async () => {
-      const child = spawn(TSX, [MAIN], { cwd: SCRATCH, env: { ...baseEnv(), ...slack.env(), SLACK_BOT_TOKEN: 'xoxb-revoked' } });
+    test.each([
+      ['SLACK_BOT_TOKEN', 'xoxb-revoked', /Slack rejected SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)/],
+      ['SLACK_APP_TOKEN', 'xapp-1-revoked', /Socket Mode connection for SLACK_APP_TOKEN \(apps\.connections\.open: invalid_auth\)/],
+    ])('a %s Slack rejects is reported by name, without a crash', async (variable, value, message) => {
+      const child = spawn(TSX, [MAIN], { cwd: SCRATCH, env: { ...baseEnv(), ...slack.env(), [variable]: value } });
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
       const code = await new Promise((resolve) => child.on('exit', resolve));
       expect(code).toBe(2);
-      expect(stderr).toMatch(/Slack rejected SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)/);
+      expect(stderr).toMatch(message);
     });
 
     test('answers a DM, stops cleanly on SIGTERM, and never logs a token (even at debug level)', async () => {

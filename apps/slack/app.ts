@@ -2,7 +2,7 @@ import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Sentinel } from '../sentinel';
 import { boltLogger } from './bolt-logger';
-import { SlackIdentity, describe } from './identity';
+import { SlackIdentity, errorText } from './identity';
 import { registerActionListeners } from './listeners/actions';
 import { registerHome } from './listeners/home';
 import { registerMessageListeners } from './listeners/messages';
@@ -73,7 +73,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   try {
     await app.init();
   } catch (err) {
-    throw new SlackStartError(`Slack rejected SLACK_BOT_TOKEN (auth.test: ${describe(err)}). Check the token, or run \`npm run cli\` to try Sentinel without Slack.`);
+    throw new SlackStartError(`Slack rejected SLACK_BOT_TOKEN (auth.test: ${errorText(err)}). Check the token, or run \`npm run cli\` to try Sentinel without Slack.`);
   }
   const identity = new SlackIdentity(app.client, sentinel.backends.directory, { ttlMs: opts.identityTtlMs ?? 60_000, now, logger });
   const db = sentinel.database.db;
@@ -88,7 +88,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     await app.start();
   } catch (err) {
     unsubscribe();
-    throw new SlackStartError(`Slack refused the Socket Mode connection for SLACK_APP_TOKEN (apps.connections.open: ${describe(err)}). It must be an app-level token with connections:write, and Socket Mode must be on.`);
+    throw new SlackStartError(`Slack refused the Socket Mode connection for SLACK_APP_TOKEN (apps.connections.open: ${errorText(err)}). It must be an app-level token with connections:write, and Socket Mode must be on.`);
   }
   logger.info('connected to Slack (Socket Mode)');
   const recovered = await sentinel.runner.recover();

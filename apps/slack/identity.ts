@@ -60,7 +60,7 @@ export class SlackIdentity {
       if (platformError(err) === 'users_not_found') {
         remember(this.slackIds, key, null, this.opts.now() + this.opts.ttlMs);
       } else {
-        this.opts.logger.warn({ err: describe(err) }, 'users.lookupByEmail failed');
+        this.opts.logger.warn({ err: errorText(err) }, 'users.lookupByEmail failed');
       }
       return null;
     }
@@ -73,7 +73,7 @@ export class SlackIdentity {
       user = (await this.client.users.info({ user: slackUserId })).user as SlackUser | undefined;
     } catch (err) {
       const code = platformError(err);
-      this.opts.logger.warn({ slackUserId, err: describe(err) }, 'users.info failed; treating the user as a guest');
+      this.opts.logger.warn({ slackUserId, err: errorText(err) }, 'users.info failed; treating the user as a guest');
       // A user Slack does not know stays unknown; a failed call is retried next time.
       return { actor: leastPrivilege, cacheable: code === 'user_not_found' };
     }
@@ -102,6 +102,6 @@ export function platformError(err: unknown): string | undefined {
   return typeof data?.error === 'string' ? data.error : undefined;
 }
 
-export function describe(err: unknown): string {
+export function errorText(err: unknown): string {
   return platformError(err) ?? (err instanceof Error ? err.message : String(err));
 }
