@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { CRASH_POINTS, type CrashPoint } from './machines/crash-points';
 
 /** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
 const EnvSchema = z.object({
@@ -9,6 +10,12 @@ const EnvSchema = z.object({
   SENTINEL_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
   SENTINEL_APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   SENTINEL_APPROVALS_CHANNEL: z.string().min(1).optional(),
+  SENTINEL_TOOL_CALLS_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(30),
+  /** Test-only fault injection: `<point>` or `<point>:<n>` (machines/crash-points.ts). */
+  SENTINEL_CRASH_AT: z
+    .string()
+    .regex(new RegExp(`^(${CRASH_POINTS.join('|')})(:[1-9][0-9]*)?$`), `must be one of ${CRASH_POINTS.join(', ')}, optionally :<n>`)
+    .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -28,6 +35,8 @@ export interface Config {
   directoryFile?: string;
   historyMessages: number;
   approvalTtlMs: number;
+  toolCallsPerHour: number;
+  crashAt?: { point: CrashPoint; nth: number };
   logLevel?: Env['LOG_LEVEL'];
   env: Env;
 }
@@ -73,6 +82,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     directoryFile: env.SENTINEL_DIRECTORY,
     historyMessages: env.SENTINEL_HISTORY_MESSAGES,
     approvalTtlMs: env.SENTINEL_APPROVAL_TTL_HOURS * 3_600_000,
+    toolCallsPerHour: env.SENTINEL_TOOL_CALLS_PER_HOUR,
+    crashAt: env.SENTINEL_CRASH_AT ? { point: env.SENTINEL_CRASH_AT.split(':')[0] as CrashPoint, nth: Number(env.SENTINEL_CRASH_AT.split(':')[1] ?? 1) } : undefined,
     logLevel: env.LOG_LEVEL,
     env,
   };

@@ -5,6 +5,7 @@ import { openDatabase, type SentinelDb } from '../db/client';
 import type { LlmProvider } from '../machines/llm/provider';
 import { offlineProvider } from '../machines/llm/offline';
 import { openaiProvider } from '../machines/llm/openai';
+import { crasher } from '../machines/crash-points';
 import { ConversationRunner } from '../machines/runner';
 import { defaultRules } from '../policies/rules';
 import type { Actor } from '../policies/types';
@@ -46,6 +47,8 @@ export function createSentinel(config: Config, logger: Logger, overrides: { now?
     randomId: () => randomBytes(16).toString('hex'),
     historyMessages: config.historyMessages,
     approvalTtlMs: config.approvalTtlMs,
+    toolCallsPerHour: config.toolCallsPerHour,
+    crash: crasher(config.crashAt),
   });
   return {
     runner,

@@ -3,6 +3,7 @@ import { desc } from 'drizzle-orm';
 import type { Db } from './client';
 import { audit } from './schema';
 import { canonicalJson } from './canonical-json';
+import { redactSecrets } from './redact';
 
 export type AuditKind =
   | 'message'
@@ -35,7 +36,8 @@ export function entryHash(prevHash: string, at: number, e: AuditEntry): string {
  * Appends to the hash chain. Call inside an immediate transaction so two writers cannot both extend the
  * same previous entry.
  */
-export function appendAudit(db: Db, e: AuditEntry, at: number): void {
+export function appendAudit(db: Db, entry: AuditEntry, at: number): void {
+  const e: AuditEntry = { ...entry, data: redactSecrets(entry.data) as Record<string, unknown> };
   const last = db.select({ hash: audit.hash }).from(audit).orderBy(desc(audit.seq)).limit(1).get();
   const prevHash = last?.hash ?? GENESIS_HASH;
   db.insert(audit)

@@ -43,7 +43,7 @@ export const decisions = sqliteTable(
     approvalId: text('approval_id'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.turnKey, t.idx] })],
+  (t) => [primaryKey({ columns: [t.turnKey, t.idx] }), index('decisions_requester').on(t.requester, t.createdAt)],
 );
 
 /** An approval binds one exact action (tool + args + requester + target) to one decision. */

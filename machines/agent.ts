@@ -155,6 +155,8 @@ export const agentMachine = setup({
         onDone: {
           target: 'routing',
           actions: assign(({ context, event }) => ({
+            // The decisions are stored; the raw calls are not needed again and would only bloat the snapshot.
+            plan: { text: context.plan?.text ?? null, calls: [] },
             proposals: event.output.proposals,
             actions: event.output.actions,
             approvals: event.output.approvals,

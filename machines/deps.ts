@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import type { PolicyTable } from '../policies/rules';
 import type { Backends } from '../tools/backends/types';
+import type { CrashPoint } from './crash-points';
 import type { LlmProvider } from './llm/provider';
 
 /** Everything the effectful actors and the runner need; the machine itself needs none of it. */
@@ -16,6 +17,10 @@ export interface AgentDeps {
   randomId: () => string;
   historyMessages: number;
   approvalTtlMs: number;
+  /** Tool calls policy lets through (allowed or sent for approval) per requester per rolling hour. */
+  toolCallsPerHour: number;
+  /** Fault injection for the crash tests; a no-op unless SENTINEL_CRASH_AT is set. */
+  crash: (point: CrashPoint) => void;
 }
 
 export const MAX_PROPOSALS_PER_TURN = 5;

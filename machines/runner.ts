@@ -127,6 +127,7 @@ export class ConversationRunner {
       const again = mayDecide(current, decider, decision, at);
       return this.refusedApproval(current, again.ok ? 'This request was already decided.' : again.reason);
     }
+    this.deps.crash('approval_stored');
     return this.deliver(getApproval(db, approvalId)!);
   }
 
@@ -246,6 +247,9 @@ export class ConversationRunner {
         }
         if (atRest(next) && !atRest(prev) && c.reply) appendMessage(tx, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
       }, { behavior: 'immediate' });
+      if (newTurn && next.value === 'proposing') this.deps.crash('turn_stored');
+      if (next.value === 'executing' && prev.value !== 'executing') this.deps.crash('intent_stored');
+      if (atRest(next) && !atRest(prev)) this.deps.crash('reply_stored');
     };
 
     const sub = actor.subscribe({

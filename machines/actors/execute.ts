@@ -70,6 +70,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       continue;
     }
 
+    deps.crash('execution_started');
     let result: ToolResult;
     try {
       result = await tool.run(valid.data, {
@@ -83,6 +84,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       deps.logger.error({ err, tool: tool.name, key: action.key }, 'tool backend failed');
       result = { ok: false, error: 'The backend system reported an error; IT has the details in the logs.' };
     }
+    deps.crash('backend_called');
     const output = result.ok ? result.output : { error: result.error };
     const finishedAt = deps.now();
     deps.db.transaction(
@@ -92,6 +94,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       },
       { behavior: 'immediate' },
     );
+    deps.crash('result_stored');
     results.push({ key: action.key, tool: action.tool, args: action.args, ok: result.ok, output });
   }
   return results;

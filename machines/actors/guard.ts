@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/audit';
 import { getApproval, insertApproval } from '../../db/approvals';
 import { canonicalJson } from '../../db/canonical-json';
-import { decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
+import { actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
 import { decide } from '../../policies/decide';
 import type { Actor, Decision, Target } from '../../policies/types';
 import { findTool } from '../../tools/registry';
 import type { GuardInput } from '../agent';
 import { afterPersist, MAX_PROPOSALS_PER_TURN, type AgentDeps } from '../deps';
+import { PLAN_LIMITS } from '../llm/plan-bounds';
 import type { GuardOutput, ProposalOutcome, RawCall } from '../types';
 
 const MAX_STORED_ARGS = 2000;
@@ -34,6 +35,9 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
   const name = typeof call.name === 'string' ? call.name : '';
   const tool = findTool(name);
   if (!tool) return { tool: name.slice(0, 100), args: call.arguments, decision: deny(`There is no tool called "${name.slice(0, 60)}".`, 'unknown-tool'), target: null };
+  if (call.arguments.length > PLAN_LIMITS.args) {
+    return { tool: tool.name, args: call.arguments, decision: deny(`The proposed arguments are too large (over ${PLAN_LIMITS.args} characters).`, 'invalid-arguments'), target: null };
+  }
   const parsed = parseArgs(call.arguments);
   if (!parsed.ok) return { tool: tool.name, args: call.arguments, decision: deny('The proposed arguments were not valid JSON.', 'invalid-arguments'), target: null };
   const valid = tool.input.safeParse(parsed.value);
@@ -58,6 +62,27 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
 function storedArgs(args: unknown): string {
   const text = typeof args === 'string' ? JSON.stringify(args) : canonicalJson(args ?? null);
   return text.length > MAX_STORED_ARGS ? JSON.stringify(`${text.slice(0, MAX_STORED_ARGS)}…(truncated)`) : text;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Caps the tool calls policy lets through per requester per rolling hour, counting the ones stored for
+ * earlier turns. Over the cap, a call is denied with the time it frees up; it is decided and audited
+ * like any other denial.
+ */
+function applyRateLimit(deps: AgentDeps, requester: Actor, checked: Checked[], now: number): void {
+  const limit = deps.toolCallsPerHour;
+  let { count, oldest } = actionsSince(deps.db, requester.id, now - HOUR_MS);
+  for (const c of checked) {
+    if (c.decision.effect === 'deny') continue;
+    if (count < limit) {
+      count++;
+      continue;
+    }
+    const freeAt = new Date((oldest ?? now) + HOUR_MS).toISOString().slice(11, 16);
+    c.decision = deny(`You have reached the limit of ${limit} actions per hour. Please try again after ${freeAt} UTC, or ask the IT team.`, 'rate-limit');
+  }
 }
 
 /** Approval ids are unguessable (the nonce is random) yet stable for a turn, so a re-run guard finds its own. */
@@ -110,6 +135,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
   }
 
   const now = deps.now();
+  applyRateLimit(deps, input.requester, checked, now);
   const rows: DecisionRow[] = checked.map((c, idx) => ({
     turnKey: input.turnKey,
     idx,
@@ -168,5 +194,6 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
     },
     { behavior: 'immediate' },
   );
+  deps.crash('decisions_stored');
   return outputFromRows(rows, deps);
 }

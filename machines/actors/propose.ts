@@ -1,6 +1,7 @@
 import { recentMessages } from '../../db/messages';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
+import { boundPlan } from '../llm/plan-bounds';
 import type { RequesterProfile } from '../llm/provider';
 import type { Plan } from '../types';
 import type { Actor } from '../../policies/types';
@@ -24,5 +25,5 @@ export async function propose(deps: AgentDeps, input: ProposeInput, signal: Abor
   if (last && last.role === 'user' && last.content === input.message) history.pop();
   while (history.length > deps.historyMessages) history.shift();
   const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems()]);
-  return deps.llm.propose({ requester, history, message: input.message, systemIds }, signal);
+  return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds }, signal));
 }

@@ -7,6 +7,7 @@ import {
   proposerUserContent,
   summarizerUserContent,
 } from './prompts';
+import { boundPlan, PLAN_LIMITS } from './plan-bounds';
 import type { LlmProvider } from './provider';
 
 export interface OpenAIProviderOptions {
@@ -18,11 +19,6 @@ export interface OpenAIProviderOptions {
   maxOutputTokens?: number;
 }
 
-/** Bounds on what we accept back, whatever the model sends: it is untrusted input. */
-const MAX_TEXT = 4000;
-const MAX_CALLS = 20;
-const MAX_NAME = 100;
-const MAX_ARGS = 64_000;
 
 /** Any OpenAI-compatible Chat Completions endpoint (OpenAI, OpenRouter, Ollama, vLLM, …). */
 export function openaiProvider(opts: OpenAIProviderOptions): LlmProvider {
@@ -50,15 +46,10 @@ export function openaiProvider(opts: OpenAIProviderOptions): LlmProvider {
       const message = res?.choices?.[0]?.message;
       if (!message) throw new Error('the model returned no choices');
       const calls: RawCall[] = [];
-      for (const c of Array.isArray(message.tool_calls) ? message.tool_calls.slice(0, MAX_CALLS) : []) {
-        if (!c || c.type !== 'function' || !c.function) continue;
-        calls.push({
-          name: String(c.function.name ?? '').slice(0, MAX_NAME),
-          arguments: typeof c.function.arguments === 'string' ? c.function.arguments.slice(0, MAX_ARGS) : '',
-        });
+      for (const c of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
+        if (c && c.type === 'function' && c.function) calls.push({ name: c.function.name, arguments: c.function.arguments });
       }
-      const text = typeof message.content === 'string' && message.content.trim() ? message.content.trim().slice(0, MAX_TEXT) : null;
-      return { text, calls };
+      return boundPlan({ text: message.content, calls });
     },
     async summarize(req, signal) {
       const res = await client.chat.completions.create(
@@ -74,7 +65,7 @@ export function openaiProvider(opts: OpenAIProviderOptions): LlmProvider {
       );
       const content = res?.choices?.[0]?.message?.content;
       if (typeof content !== 'string' || !content.trim()) throw new Error('the model returned an empty summary');
-      return content.trim().slice(0, MAX_TEXT);
+      return content.trim().slice(0, PLAN_LIMITS.text);
     },
   };
 }

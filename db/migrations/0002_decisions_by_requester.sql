@@ -1,0 +1,1 @@
+CREATE INDEX `decisions_requester` ON `decisions` (`requester`,`created_at`);
