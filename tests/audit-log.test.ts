@@ -1,13 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../db/audit-verify';
 import { openSentinel } from './support/harness';
+import { runEntry } from './support/processes';
 
-const ROOT = path.join(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-audit-'));
 
 /** A database with a real audit trail: allowed, denied, approved and refused actions. */
@@ -77,24 +75,24 @@ describe('the audit log is a hash chain that names the first bad entry', () => {
 });
 
 describe('npm run audit (child process)', () => {
-  const run = (args: string[], dbFile: string) => spawnSync(TSX, [path.join(ROOT, 'apps/audit/main.ts'), ...args], { cwd: SCRATCH, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', SENTINEL_DB: dbFile }, timeout: 60_000 });
+  const run = (args: string[], dbFile: string) => runEntry('apps/audit/main.ts', args, { SENTINEL_DB: dbFile });
 
   test('verify: exit 0 and the head when intact, exit 1 naming the first bad entry when not', () => {
     const ok = run(['verify'], file);
-    expect(ok.status).toBe(0);
+    expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`audit log intact: ${entries} entries; head ${entries}:[0-9a-f]{64}`));
     const head = /head (\d+:[0-9a-f]{64})/.exec(ok.stdout)![1]!;
-    expect(run(['verify', '--head', head], file).status).toBe(0);
+    expect(run(["verify", "--head", head], file).code).toBe(0);
     const broken = tampered(file, "update audit set actor = 'mallory' where seq = 9");
     const bad = run(['verify'], broken.name);
     broken.close();
-    expect(bad.status).toBe(1);
+    expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/BROKEN at entry 9: its hash does not match its content/);
   });
 
   test('export writes JSONL, oldest first, from --since on', () => {
     const all = run(['export'], file);
-    expect(all.status).toBe(0);
+    expect(all.code).toBe(0);
     const lines = all.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(entries);
     expect(lines.map((l) => l.seq)).toEqual(Array.from({ length: entries }, (_, i) => i + 1));
@@ -102,16 +100,16 @@ describe('npm run audit (child process)', () => {
     const future = run(['export', '--since', '2999-01-01'], file);
     expect(future.stdout).toBe('');
     const out = path.join(SCRATCH, 'audit.jsonl');
-    expect(run(['export', '--since', String(Date.parse(lines[0].at)), '--out', out], file).status).toBe(0);
+    expect(run(['export', '--since', String(Date.parse(lines[0].at)), '--out', out], file).code).toBe(0);
     expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(entries);
   });
 
   test('bad usage is exit 2 with the usage text', () => {
     for (const args of [[], ['shred'], ['export', '--since', 'yesterday-ish'], ['verify', '--head', 'abc'], ['export', '--out']]) {
       const r = run(args, file);
-      expect(r.status).toBe(2);
+      expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/Usage:/);
     }
-    expect(run(['verify'], path.join(SCRATCH, 'nope.db')).status).toBe(2);
+    expect(run(['verify'], path.join(SCRATCH, "nope.db")).code).toBe(2);
   });
 });

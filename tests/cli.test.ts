@@ -1,24 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { tempDbPath } from './support/harness';
+import { runEntry } from './support/processes';
 
-const ROOT = path.join(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-cli-'));
-
-function cli(args: string[], env: Record<string, string>, input?: string) {
-  // A scratch working directory, so a developer's own .env cannot change what the test runs.
-  const r = spawnSync(TSX, [path.join(ROOT, 'apps/cli/main.ts'), ...args], {
-    cwd: SCRATCH,
-    encoding: 'utf8',
-    input,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[], env: Record<string, string>, input?: string) => runEntry('apps/cli/main.ts', args, env, input);
 
 const json = (stdout: string) => {
   const lines = stdout.trim().split('\n');

@@ -1,22 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { tempDbPath } from './support/harness';
 import { LoopbackSlack } from './support/loopback-slack';
+import { runEntry, startEntry } from './support/processes';
 import { PEOPLE } from './support/slack-fixture';
 
-const ROOT = path.join(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const MAIN = path.join(ROOT, 'apps/slack/main.ts');
-// A scratch working directory, so a developer's own .env cannot change what the test runs.
-const SCRATCH = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-slack-'));
-const baseEnv = () => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SENTINEL_DB: tempDbPath() });
-
-function startOnce(env: Record<string, string>) {
-  const r = spawnSync(TSX, [MAIN], { cwd: SCRATCH, encoding: 'utf8', env: { ...baseEnv(), ...env }, timeout: 60_000 });
-  return { code: r.status, stderr: r.stderr };
-}
+const MAIN = 'apps/slack/main.ts';
+const startOnce = (env: Record<string, string>) => runEntry(MAIN, [], { SENTINEL_DB: tempDbPath(), ...env });
 
 describe('npm start (the Slack app as a child process)', () => {
   test('missing tokens: one clear message naming the variable, and a pointer to npm run cli', () => {
@@ -49,25 +37,20 @@ describe('npm start (the Slack app as a child process)', () => {
       ['SLACK_BOT_TOKEN', 'xoxb-revoked', /Slack rejected SLACK_BOT_TOKEN \(auth\.test: invalid_auth\)/],
       ['SLACK_APP_TOKEN', 'xapp-1-revoked', /Socket Mode connection for SLACK_APP_TOKEN \(apps\.connections\.open: invalid_auth\)/],
     ])('a %s Slack rejects is reported by name, without a crash', async (variable, value, message) => {
-      const child = spawn(TSX, [MAIN], { cwd: SCRATCH, env: { ...baseEnv(), ...slack.env(), [variable]: value } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      const code = await new Promise((resolve) => child.on('exit', resolve));
-      expect(code).toBe(2);
-      expect(stderr).toMatch(message);
+      const app = startEntry(MAIN, { SENTINEL_DB: tempDbPath(), ...slack.env(), [variable]: value });
+      expect(await app.exited).toBe(2);
+      expect(app.stderr()).toMatch(message);
     });
 
     test('answers a DM, stops cleanly on SIGTERM, and never logs a token (even at debug level)', async () => {
-      const child = spawn(TSX, [MAIN], { cwd: SCRATCH, env: { ...baseEnv(), ...slack.env(), LOG_LEVEL: 'debug' } });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const { child, stderr: logs, exited } = startEntry(MAIN, { SENTINEL_DB: tempDbPath(), ...slack.env(), LOG_LEVEL: 'debug' });
       await slack.waitFor(() => (slack.link.connected ? true : undefined), 30_000);
       const m = slack.dm(PEOPLE.alice.id, 'reset my password');
       const [answer] = await slack.replies(m.channel, m.ts, 1, 30_000);
       expect(answer!.text).toMatch(/password reset link to alice@example\.com/);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+      const stderr = logs();
       expect(stderr).toMatch(/connected to Slack/);
       expect(stderr.length).toBeGreaterThan(1000); // debug logging really ran
       expect(stderr).not.toContain(slack.botToken.slice(5));
