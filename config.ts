@@ -5,6 +5,7 @@ import { CRASH_POINTS, type CrashPoint } from './machines/crash-points';
 /** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
 const EnvSchema = z.object({
   SENTINEL_DB: z.string().min(1).default('data/sentinel.db'),
+  SENTINEL_DB_BUSY_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   SENTINEL_LLM: z.enum(['offline', 'openai']).optional(),
   SENTINEL_DIRECTORY: z.string().min(1).optional(),
   SENTINEL_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
@@ -31,6 +32,8 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
   dbPath: string;
+  /** How long a write waits for another writer (another process on the same file) before failing. */
+  dbBusyMs: number;
   llm: { provider: 'offline' } | { provider: 'openai'; apiKey: string; baseURL?: string; model: string; timeoutMs: number; maxRetries: number };
   directoryFile?: string;
   historyMessages: number;
@@ -78,6 +81,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   return {
     dbPath: env.SENTINEL_DB,
+    dbBusyMs: env.SENTINEL_DB_BUSY_MS,
     llm,
     directoryFile: env.SENTINEL_DIRECTORY,
     historyMessages: env.SENTINEL_HISTORY_MESSAGES,

@@ -32,7 +32,7 @@ export function createLlm(config: Config): LlmProvider {
 /** Wires the core from configuration: database (migrated, seeded), backends, LLM provider and runner. */
 export function createSentinel(config: Config, logger: Logger, overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends } = {}): Sentinel {
   const now = overrides.now ?? Date.now;
-  const database = openDatabase(config.dbPath);
+  const database = openDatabase(config.dbPath, { busyTimeoutMs: config.dbBusyMs });
   seedIfEmpty(database.db, config.directoryFile ? readDirectoryFile(config.directoryFile) : demoDirectory, now());
   const embedded = embeddedBackends(database.db);
   const backends = overrides.backends ? overrides.backends(embedded) : embedded;
