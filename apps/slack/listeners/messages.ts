@@ -27,6 +27,7 @@ interface IncomingMessage {
 }
 
 const WORKING = 'hourglass_flowing_sand';
+const SORRY = 'Sorry, something went wrong on my side and your request was not handled. Please try again in a minute.';
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 255 ? v : undefined);
 
 function incoming(event: Record<string, unknown>, body: Record<string, unknown>): IncomingMessage | null {
@@ -50,15 +51,26 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
 
   async function take(m: IncomingMessage, botUserId: string | undefined, client: webApi.WebClient): Promise<void> {
     if (m.user === botUserId) return;
-    if (!claimSlackMessage(db, `${m.team}:${m.channel}:${m.ts}`, m.eventId, deps.now())) {
+    const conversationId = conversationKey({ team: m.team, channel: m.channel, threadTs: m.threadTs ?? m.ts });
+    const reply = (text: string) => client.chat.postMessage({ channel: m.channel, thread_ts: m.threadTs ?? m.ts, text: clip(escapeMrkdwn(text), 39_000) });
+    const apologize = (err: unknown) => {
+      logger.error({ err, conversationId }, 'message could not be handled');
+      return reply(SORRY).catch(() => undefined);
+    };
+    let fresh: boolean;
+    try {
+      fresh = claimSlackMessage(db, `${m.team}:${m.channel}:${m.ts}`, m.eventId, deps.now());
+    } catch (err) {
+      // The database is locked or full: nothing was taken in, so say so rather than stay silent.
+      return void (await apologize(err));
+    }
+    if (!fresh) {
       logger.debug({ channel: m.channel, ts: m.ts, eventId: m.eventId }, 'duplicate delivery of a message; ignored');
       return;
     }
-    const conversationId = conversationKey({ team: m.team, channel: m.channel, threadTs: m.threadTs ?? m.ts });
     // Feedback within a second while the LLM works; removed once the answer is posted.
     const react = (method: 'add' | 'remove') =>
       client.reactions[method]({ channel: m.channel, timestamp: m.ts, name: WORKING }).catch((err: unknown) => logger.debug({ err }, `reactions.${method} failed`));
-    const reply = (text: string) => client.chat.postMessage({ channel: m.channel, thread_ts: m.threadTs ?? m.ts, text: clip(escapeMrkdwn(text), 39_000) });
     await react('add');
     try {
       const actor = await identity.actorFor(m.user);
@@ -66,8 +78,7 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
       // Turns the machine ran are posted by the publisher; a refusal never reached it, so post it here.
       if (result.refused) await reply(result.reply);
     } catch (err) {
-      logger.error({ err, conversationId }, 'message could not be handled');
-      await reply('Sorry, something went wrong on my side and your request was not handled. Please try again in a minute.').catch(() => undefined);
+      await apologize(err);
     } finally {
       await react('remove');
     }
