@@ -46,6 +46,12 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** `<point>[:<n>]`, already checked by the schema. */
+function crashAt(text: string): { point: CrashPoint; nth: number } {
+  const [point, nth] = text.split(':');
+  return { point: point as CrashPoint, nth: Number(nth ?? 1) };
+}
+
 /** Empty strings count as unset: `.env` files are full of `KEY=`. */
 function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
@@ -87,7 +93,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     historyMessages: env.SENTINEL_HISTORY_MESSAGES,
     approvalTtlMs: env.SENTINEL_APPROVAL_TTL_HOURS * 3_600_000,
     toolCallsPerHour: env.SENTINEL_TOOL_CALLS_PER_HOUR,
-    crashAt: env.SENTINEL_CRASH_AT ? { point: env.SENTINEL_CRASH_AT.split(':')[0] as CrashPoint, nth: Number(env.SENTINEL_CRASH_AT.split(':')[1] ?? 1) } : undefined,
+    crashAt: env.SENTINEL_CRASH_AT ? crashAt(env.SENTINEL_CRASH_AT) : undefined,
     logLevel: env.LOG_LEVEL,
     env,
   };

@@ -27,9 +27,12 @@ function sentinel(dbPath: string, scenario: () => ScenarioName) {
   return createSentinel(config, silent, { llm: scriptedLlm(scenario) });
 }
 
+/** The database file plus its write-ahead log. */
+const sizeOf = (dbPath: string) => [dbPath, `${dbPath}-wal`].filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
+
 function bytesOnDisk(db: { pragma(s: string): unknown }, dbPath: string): number {
   db.pragma('wal_checkpoint(TRUNCATE)');
-  return [dbPath, `${dbPath}-wal`].filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
+  return sizeOf(dbPath);
 }
 
 async function sentinelTurns(dbPath: string, scenario: ScenarioName, n: number, threads = 100) {
@@ -88,7 +91,6 @@ async function main() {
     }
     await s.close();
     const ref = langgraphReference({ checkpointFile: file('lg-storage.db'), backendFile: file('lg-storage-backends.db'), llm: scriptedLlm(() => 'allowed') });
-    const sizeOf = (f: string) => [f, `${f}-wal`].filter((x) => fs.existsSync(x)).reduce((n, x) => n + fs.statSync(x).size, 0);
     const refEmpty = sizeOf(file('lg-storage.db'));
     for (let i = 0; i < SIZE.storageTurns; i++) await ref.message(`st-${i % SIZE.storageThreads}`, alice, `storage ${i}`);
     ref.close(); // closing checkpoints the WAL into the file

@@ -13,6 +13,8 @@ interface AuditRow {
   hash: string;
 }
 
+const COLUMNS = 'seq, at, kind, actor, conversation_id, data, prev_hash, hash';
+
 export type AuditVerdict =
   | { ok: true; entries: number; head: { seq: number; hash: string } | null }
   | { ok: false; entries: number; seq: number; problem: string };
@@ -27,7 +29,7 @@ export function verifyAudit(sqlite: Database.Database, expectHead?: { seq: numbe
   let prev: AuditRow | null = null;
   let entries = 0;
   let headSeen = false;
-  const rows = sqlite.prepare('select seq, at, kind, actor, conversation_id, data, prev_hash, hash from audit order by seq').iterate() as IterableIterator<AuditRow>;
+  const rows = sqlite.prepare(`select ${COLUMNS} from audit order by seq`).iterate() as IterableIterator<AuditRow>;
   for (const row of rows) {
     const problem = checkRow(row, prev);
     if (problem) return { ok: false, entries, seq: row.seq, problem };
@@ -62,7 +64,7 @@ function checkRow(row: AuditRow, prev: AuditRow | null): string | null {
 
 /** One JSON object per line, oldest first, for a SIEM. */
 export function* exportAudit(sqlite: Database.Database, since = 0): Generator<string> {
-  const rows = sqlite.prepare('select seq, at, kind, actor, conversation_id, data, prev_hash, hash from audit where at >= ? order by seq').iterate(since) as IterableIterator<AuditRow>;
+  const rows = sqlite.prepare(`select ${COLUMNS} from audit where at >= ? order by seq`).iterate(since) as IterableIterator<AuditRow>;
   for (const r of rows) {
     yield JSON.stringify({ seq: r.seq, at: new Date(r.at).toISOString(), kind: r.kind, actor: r.actor, conversation_id: r.conversation_id, data: JSON.parse(r.data), prev_hash: r.prev_hash, hash: r.hash });
   }

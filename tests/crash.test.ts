@@ -56,7 +56,12 @@ describe('SIGKILL at every step of a turn, then restart', () => {
     if (!crashed) ok(first);
     if (s.approveAs) {
       // After a crash the request may or may not exist yet; a restart finishes the turn first.
-      const pending = () => (new Database(db, { readonly: true }).prepare("select id from approvals where status = 'pending'").all() as Array<{ id: string }>)[0]?.id;
+      const pending = () => {
+        const reader = new Database(db, { readonly: true });
+        const row = reader.prepare("select id from approvals where status = 'pending'").get() as { id: string } | undefined;
+        reader.close();
+        return row?.id;
+      };
       if (crashed) ok(cli(db, ['--as', s.as, '--thread', thread, '--json', 'what is the status of IT-1041?']));
       const id = pending();
       if (id) {

@@ -24,6 +24,13 @@ export function findTool(name: string): Tool | undefined {
   return byName.get(name);
 }
 
+/** One line for humans about a proposed call, or null when the tool or its arguments are not valid. */
+export function describeCall(name: string, args: unknown): string | null {
+  const tool = findTool(name);
+  const parsed = tool?.input.safeParse(args);
+  return tool && parsed?.success ? tool.describe(parsed.data) : null;
+}
+
 // zod-to-json-schema's generic signature makes tsc recurse without end on our tool union; the call itself is plain.
 const toJsonSchema = zodToJsonSchema as (schema: unknown, options: object) => Record<string, unknown>;
 

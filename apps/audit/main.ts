@@ -39,9 +39,10 @@ function parseHead(text: string): { seq: number; hash: string } {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   let file: string;
+  let opts: Record<string, string>;
   try {
     if (command !== 'verify' && command !== 'export') throw new UsageError(command ? `unknown command ${command}` : 'say verify or export');
-    flags(rest, command === 'verify' ? ['--head'] : ['--since', '--out']);
+    opts = flags(rest, command === 'verify' ? ['--head'] : ['--since', '--out']);
     loadDotEnv();
     file = loadConfig().dbPath;
   } catch (err) {
@@ -55,7 +56,6 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`audit: no database at ${file} (set SENTINEL_DB)\n`);
     return 2;
   }
-  const opts = flags(rest, ['--head', '--since', '--out']);
   const { sqlite, close } = openDatabase(file);
   try {
     if (command === 'verify') {

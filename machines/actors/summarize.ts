@@ -1,14 +1,10 @@
-import { findTool } from '../../tools/registry';
+import { describeCall } from '../../tools/registry';
 import { afterPersist, type AgentDeps } from '../deps';
 import { templateSummary } from '../llm/offline-summary';
 import type { ApprovalRef, ProposalOutcome, SummarizeInput } from '../types';
 import { requesterProfile } from './propose';
 
-function describe(tool: string, args: unknown): string {
-  const t = findTool(tool);
-  const parsed = t?.input.safeParse(args);
-  return t && parsed?.success ? t.describe(parsed.data) : 'do that';
-}
+const describe = (tool: string, args: unknown): string => describeCall(tool, args) ?? 'do that';
 
 function hoursLeft(expiresAt: number, now: number): string {
   const h = Math.max(0, Math.round((expiresAt - now) / 3_600_000));

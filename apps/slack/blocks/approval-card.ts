@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRow } from '../../../db/approvals';
-import { findTool } from '../../../tools/registry';
+import { describeCall, findTool } from '../../../tools/registry';
 import { clip, escapeMrkdwn } from '../mrkdwn';
 
 export const APPROVE_ACTION = 'approval_approve';
@@ -23,10 +23,10 @@ export function slackDate(ms: number): string {
 }
 
 function what(a: ApprovalRow): { line: string; risk: string } {
+  const line = describeCall(a.tool, JSON.parse(a.args));
   const tool = findTool(a.tool);
-  const parsed = tool?.input.safeParse(JSON.parse(a.args));
-  if (!tool || !parsed?.success) return { line: escapeMrkdwn(a.tool), risk: 'unknown' };
-  return { line: escapeMrkdwn(tool.describe(parsed.data)), risk: `${tool.risk}${tool.reversible ? '' : ', cannot be undone'}` };
+  if (!tool || line === null) return { line: escapeMrkdwn(a.tool), risk: 'unknown' };
+  return { line: escapeMrkdwn(line), risk: `${tool.risk}${tool.reversible ? '' : ', cannot be undone'}` };
 }
 
 function targetLine(a: ApprovalRow): string {
