@@ -1,5 +1,6 @@
 import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { approvals, executions } from './schema';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
@@ -9,8 +10,10 @@ export function insertApproval(db: Db, row: Omit<ApprovalRow, 'status' | 'decide
   db.insert(approvals).values({ ...row, status: 'pending' }).onConflictDoNothing().run();
 }
 
+const byId = prepared((db) => db.select().from(approvals).where(eq(approvals.id, sql.placeholder('id'))).prepare());
+
 export function getApproval(db: Db, id: string): ApprovalRow | null {
-  return db.select().from(approvals).where(eq(approvals.id, id)).get() ?? null;
+  return byId(db).get({ id }) ?? null;
 }
 
 /**

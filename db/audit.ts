@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { desc } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { audit } from './schema';
 import { canonicalJson } from './canonical-json';
 import { redactSecrets } from './redact';
@@ -32,23 +33,31 @@ export function entryHash(prevHash: string, at: number, e: AuditEntry): string {
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
+const p = sql.placeholder;
+
+const lastHash = prepared((db) => db.select({ hash: audit.hash }).from(audit).orderBy(desc(audit.seq)).limit(1).prepare());
+
+const insertEntry = prepared((db) =>
+  db
+    .insert(audit)
+    .values({ at: p('at'), kind: p('kind'), actor: p('actor'), conversationId: p('conversationId'), data: p('data'), prevHash: p('prevHash'), hash: p('hash') })
+    .prepare(),
+);
+
 /**
  * Appends to the hash chain. Call inside an immediate transaction so two writers cannot both extend the
  * same previous entry.
  */
 export function appendAudit(db: Db, entry: AuditEntry, at: number): void {
   const e: AuditEntry = { ...entry, data: redactSecrets(entry.data) as Record<string, unknown> };
-  const last = db.select({ hash: audit.hash }).from(audit).orderBy(desc(audit.seq)).limit(1).get();
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  db.insert(audit)
-    .values({
-      at,
-      kind: e.kind,
-      actor: e.actor ?? null,
-      conversationId: e.conversationId ?? null,
-      data: canonicalJson(e.data),
-      prevHash,
-      hash: entryHash(prevHash, at, e),
-    })
-    .run();
+  const prevHash = lastHash(db).get()?.hash ?? GENESIS_HASH;
+  insertEntry(db).run({
+    at,
+    kind: e.kind,
+    actor: e.actor ?? null,
+    conversationId: e.conversationId ?? null,
+    data: canonicalJson(e.data),
+    prevHash,
+    hash: entryHash(prevHash, at, e),
+  });
 }

@@ -5,7 +5,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema';
 
-export type Db = BetterSQLite3Database<typeof schema>;
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export interface SentinelDb {
   db: Db;
   sqlite: Database.Database;
@@ -16,15 +16,16 @@ const migrationsFolder = path.join(__dirname, 'migrations');
 
 /**
  * Opens (creating if needed) the SQLite file, applies the committed migrations and sets durable settings:
- * WAL so readers never block the writer, synchronous=FULL so a committed execution intent survives a
- * power cut, and a busy timeout so a second process waits instead of failing at once.
+ * WAL so readers never block the writer; synchronous=NORMAL, so every commit survives the process dying
+ * and the commits that guard a side effect are fsynced on their own (see `transact`); and a busy
+ * timeout so a second process waits instead of failing at once.
  */
 export function openDatabase(file: string, opts: { busyTimeoutMs?: number } = {}): SentinelDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(withStatementCache(sqlite), { schema });
   migrate(db, { migrationsFolder });

@@ -1,5 +1,6 @@
-import { eq, and } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { conversations } from './schema';
 
 export interface StoredConversation {
@@ -15,14 +16,34 @@ export class ConcurrentUpdateError extends Error {
   }
 }
 
+const p = sql.placeholder;
+
+const selectById = prepared((db) =>
+  db
+    .select({ snapshot: conversations.snapshot, machineVersion: conversations.machineVersion, version: conversations.version, state: conversations.state })
+    .from(conversations)
+    .where(eq(conversations.id, p('id')))
+    .prepare(),
+);
+
+const insertNew = prepared((db) =>
+  db
+    .insert(conversations)
+    .values({ id: p('id'), snapshot: p('snapshot'), machineVersion: p('machineVersion'), state: p('state'), version: 1, updatedAt: p('now') })
+    .onConflictDoNothing()
+    .prepare(),
+);
+
+const updateVersion = prepared((db) =>
+  db
+    .update(conversations)
+    .set({ snapshot: sql`${p('snapshot')}`, machineVersion: sql`${p('machineVersion')}`, state: sql`${p('state')}`, version: sql`${p('next')}`, updatedAt: sql`${p('now')}` })
+    .where(and(eq(conversations.id, p('id')), eq(conversations.version, p('expected'))))
+    .prepare(),
+);
+
 export function loadConversation(db: Db, id: string): StoredConversation | null {
-  return (
-    db
-      .select({ snapshot: conversations.snapshot, machineVersion: conversations.machineVersion, version: conversations.version, state: conversations.state })
-      .from(conversations)
-      .where(eq(conversations.id, id))
-      .get() ?? null
-  );
+  return selectById(db).get({ id }) ?? null;
 }
 
 /** Saves only over the version that was loaded (0 = new); returns the new version. */
@@ -33,19 +54,12 @@ export function saveConversation(
   expectedVersion: number,
   now: number,
 ): number {
-  const next = expectedVersion + 1;
-  if (expectedVersion === 0) {
-    const r = db.insert(conversations).values({ id, ...row, version: next, updatedAt: now }).onConflictDoNothing().run();
-    if (r.changes !== 1) throw new ConcurrentUpdateError(id);
-    return next;
-  }
-  const r = db
-    .update(conversations)
-    .set({ ...row, version: next, updatedAt: now })
-    .where(and(eq(conversations.id, id), eq(conversations.version, expectedVersion)))
-    .run();
+  const r =
+    expectedVersion === 0
+      ? insertNew(db).run({ id, ...row, now })
+      : updateVersion(db).run({ id, ...row, now, next: expectedVersion + 1, expected: expectedVersion });
   if (r.changes !== 1) throw new ConcurrentUpdateError(id);
-  return next;
+  return expectedVersion + 1;
 }
 
 /** Conversations left mid-turn by a crash: not at rest in idle or awaiting_approval. */

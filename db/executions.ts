@@ -1,17 +1,56 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { executions } from './schema';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type PlannedExecution = Pick<ExecutionRow, 'key' | 'conversationId' | 'approvalId' | 'requester' | 'tool' | 'args'>;
 
+const p = sql.placeholder;
+
+const insertRow = prepared((db) =>
+  db
+    .insert(executions)
+    .values({
+      key: p('key'),
+      conversationId: p('conversationId'),
+      approvalId: p('approvalId'),
+      requester: p('requester'),
+      tool: p('tool'),
+      args: p('args'),
+      status: p('status'),
+      attempts: p('attempts'),
+      createdAt: p('now'),
+    })
+    .onConflictDoNothing()
+    .prepare(),
+);
+
+const byKey = prepared((db) => db.select().from(executions).where(eq(executions.key, p('key'))).prepare());
+
+const restart = prepared((db) =>
+  db
+    .update(executions)
+    .set({ status: 'started', attempts: sql`${executions.attempts} + 1` })
+    .where(eq(executions.key, p('key')))
+    .prepare(),
+);
+
+const finish = prepared((db) =>
+  db
+    .update(executions)
+    .set({ status: sql`${p('status')}`, output: sql`${p('output')}`, finishedAt: sql`${p('now')}` })
+    .where(eq(executions.key, p('key')))
+    .prepare(),
+);
+
 /** Records intents; a key that is already journaled keeps its row (a re-plan after a restart is a no-op). */
 export function planExecutions(db: Db, rows: PlannedExecution[], now: number): void {
-  for (const row of rows) db.insert(executions).values({ ...row, status: 'planned', createdAt: now }).onConflictDoNothing().run();
+  for (const row of rows) insertRow(db).run({ ...row, status: 'planned', attempts: 0, now });
 }
 
 export function getExecution(db: Db, key: string): ExecutionRow | null {
-  return db.select().from(executions).where(eq(executions.key, key)).get() ?? null;
+  return byKey(db).get({ key }) ?? null;
 }
 
 export type Claim = { kind: 'run' } | { kind: 'done'; row: ExecutionRow } | { kind: 'in_doubt'; row: ExecutionRow };
@@ -24,15 +63,15 @@ export type Claim = { kind: 'run' } | { kind: 'done'; row: ExecutionRow } | { ki
 export function claimExecution(db: Db, row: PlannedExecution, idempotent: boolean, now: number): Claim {
   const before = getExecution(db, row.key);
   if (!before) {
-    db.insert(executions).values({ ...row, status: 'started', attempts: 1, createdAt: now }).run();
+    insertRow(db).run({ ...row, status: 'started', attempts: 1, now });
     return { kind: 'run' };
   }
   if (before.status === 'succeeded' || before.status === 'failed' || before.status === 'in_doubt') return { kind: 'done', row: before };
   if (before.status === 'started' && !idempotent) return { kind: 'in_doubt', row: before };
-  db.update(executions).set({ status: 'started', attempts: before.attempts + 1 }).where(eq(executions.key, row.key)).run();
+  restart(db).run({ key: row.key });
   return { kind: 'run' };
 }
 
 export function finishExecution(db: Db, key: string, status: 'succeeded' | 'failed' | 'in_doubt', output: unknown, now: number): void {
-  db.update(executions).set({ status, output: JSON.stringify(output), finishedAt: now }).where(eq(executions.key, key)).run();
+  finish(db).run({ key, status, output: JSON.stringify(output), now });
 }

@@ -1,5 +1,6 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { messages } from './schema';
 
 export interface ChatMessage {
@@ -8,34 +9,53 @@ export interface ChatMessage {
   author?: string | null;
 }
 
-/** Appends a message and forgets all but the newest `keep`, so memory per thread stays bounded. */
-export function appendMessage(db: Db, conversationId: string, m: ChatMessage, keep: number, now: number): void {
-  const { lastInsertRowid } = db
+const p = sql.placeholder;
+
+const insertMessage = prepared((db) =>
+  db
     .insert(messages)
-    .values({ conversationId, role: m.role, author: m.author ?? null, content: m.content, createdAt: now })
-    .run();
-  const cutoff = db
+    .values({ conversationId: p('conversationId'), role: p('role'), author: p('author'), content: p('content'), createdAt: p('now') })
+    .prepare(),
+);
+
+/** The id of the `keep`-th newest message: everything older goes. */
+const cutoffId = prepared((db) =>
+  db
     .select({ id: messages.id })
     .from(messages)
-    .where(eq(messages.conversationId, conversationId))
+    .where(eq(messages.conversationId, p('conversationId')))
     .orderBy(desc(messages.id))
     .limit(1)
-    .offset(Math.max(keep, 1) - 1)
-    .get();
-  if (cutoff && cutoff.id <= Number(lastInsertRowid)) {
-    db.delete(messages).where(and(eq(messages.conversationId, conversationId), lt(messages.id, cutoff.id))).run();
-  }
+    .offset(p('skip'))
+    .prepare(),
+);
+
+const deleteOlder = prepared((db) =>
+  db
+    .delete(messages)
+    .where(and(eq(messages.conversationId, p('conversationId')), lt(messages.id, p('cutoff'))))
+    .prepare(),
+);
+
+const newest = prepared((db) =>
+  db
+    .select({ role: messages.role, content: messages.content, author: messages.author })
+    .from(messages)
+    .where(eq(messages.conversationId, p('conversationId')))
+    .orderBy(desc(messages.id))
+    .limit(p('limit'))
+    .prepare(),
+);
+
+/** Appends a message and forgets all but the newest `keep`, so memory per thread stays bounded. */
+export function appendMessage(db: Db, conversationId: string, m: ChatMessage, keep: number, now: number): void {
+  const { lastInsertRowid } = insertMessage(db).run({ conversationId, role: m.role, author: m.author ?? null, content: m.content, now });
+  const cutoff = cutoffId(db).get({ conversationId, skip: Math.max(keep, 1) - 1 });
+  if (cutoff && cutoff.id <= Number(lastInsertRowid)) deleteOlder(db).run({ conversationId, cutoff: cutoff.id });
 }
 
 /** Oldest first. */
 export function recentMessages(db: Db, conversationId: string, limit: number): ChatMessage[] {
   if (limit <= 0) return [];
-  return db
-    .select({ role: messages.role, content: messages.content, author: messages.author })
-    .from(messages)
-    .where(eq(messages.conversationId, conversationId))
-    .orderBy(desc(messages.id))
-    .limit(limit)
-    .all()
-    .reverse();
+  return newest(db).all({ conversationId, limit }).reverse();
 }

@@ -4,6 +4,7 @@ import { decideApprovalRow, expireDueApprovals, getApproval, undeliveredApproval
 import { loadConversation, listUnsettled, saveConversation } from '../db/conversations';
 import { planExecutions } from '../db/executions';
 import { appendMessage } from '../db/messages';
+import { transact } from '../db/transact';
 import { mayDecide } from '../policies/approvals';
 import type { Actor } from '../policies/types';
 import { agentMachine, MACHINE_VERSION, REST_STATES, type AgentContext } from './agent';
@@ -108,19 +109,19 @@ export class ConversationRunner {
     const at = now();
     const verdict = mayDecide(approval, decider, decision, at);
     if (!verdict.ok) {
-      db.transaction((tx) => {
-        if (verdict.expired) expireDueApprovals(tx, at);
-        appendAudit(tx, { kind: 'approval_refused', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason } }, at);
-      }, { behavior: 'immediate' });
+      transact(db, () => {
+        if (verdict.expired) expireDueApprovals(db, at);
+        appendAudit(db, { kind: 'approval_refused', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason } }, at);
+      });
       if (verdict.expired) await this.deliverExpired([{ ...approval, status: 'expired' }]);
       return this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
     }
     const status = decision === 'approve' ? 'approved' : 'denied';
-    const won = db.transaction((tx) => {
-      if (!decideApprovalRow(tx, approvalId, status, decider.id, at)) return false;
-      appendAudit(tx, { kind: 'approval_decided', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester } }, at);
+    const won = transact(db, () => {
+      if (!decideApprovalRow(db, approvalId, status, decider.id, at)) return false;
+      appendAudit(db, { kind: 'approval_decided', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester } }, at);
       return true;
-    }, { behavior: 'immediate' });
+    });
     if (!won) {
       // Lost the race to another click: the policy's own wording says who decided it.
       const current = getApproval(db, approvalId)!;
@@ -146,17 +147,17 @@ export class ConversationRunner {
   async sweep(): Promise<{ expiredApprovals: number; revokedGrants: number }> {
     const { db, now, backends } = this.deps;
     const at = now();
-    const expired = db.transaction((tx) => {
-      const rows = expireDueApprovals(tx, at);
-      for (const a of rows) appendAudit(tx, { kind: 'approval_expired', actor: null, conversationId: a.conversationId, data: { approval: a.id } }, at);
+    const expired = transact(db, () => {
+      const rows = expireDueApprovals(db, at);
+      for (const a of rows) appendAudit(db, { kind: 'approval_expired', actor: null, conversationId: a.conversationId, data: { approval: a.id } }, at);
       return rows;
-    }, { behavior: 'immediate' });
+    });
     await this.deliverExpired(expired);
     const revoked = await backends.access.revokeExpired(at);
     if (revoked.length) {
-      db.transaction((tx) => {
-        for (const g of revoked) appendAudit(tx, { kind: 'grant_revoked', actor: null, data: { grant: g.id, user: g.userId, system: g.system, level: g.level } }, at);
-      }, { behavior: 'immediate' });
+      transact(db, () => {
+        for (const g of revoked) appendAudit(db, { kind: 'grant_revoked', actor: null, data: { grant: g.id, user: g.userId, system: g.system, level: g.level } }, at);
+      });
     }
     return { expiredApprovals: expired.length, revokedGrants: revoked.length };
   }
@@ -228,25 +229,25 @@ export class ConversationRunner {
       const newTurn = next.context.turn !== prev.context.turn;
       if (!(changedState || newTurn) || !PERSISTED_STATES.has(String(next.value))) return;
       const at = now();
-      db.transaction((tx) => {
+      transact(db, () => {
         version = saveConversation(
-          tx,
+          db,
           conversationId,
           { snapshot: JSON.stringify(actor.getPersistedSnapshot()), machineVersion: MACHINE_VERSION, state: String(next.value) },
           version,
           at,
         );
         const c = next.context;
-        if (newTurn && c.message !== null) appendMessage(tx, conversationId, { role: 'user', content: c.message, author: c.requester?.id }, historyMessages, at);
+        if (newTurn && c.message !== null) appendMessage(db, conversationId, { role: 'user', content: c.message, author: c.requester?.id }, historyMessages, at);
         if (next.value === 'executing' && prev.value !== 'executing') {
           planExecutions(
-            tx,
+            db,
             c.actions.map((a) => ({ key: a.key, conversationId, approvalId: a.approvalId, requester: c.requester!.id, tool: a.tool, args: JSON.stringify(a.args) })),
             at,
           );
         }
-        if (atRest(next) && !atRest(prev) && c.reply) appendMessage(tx, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
-      }, { behavior: 'immediate' });
+        if (atRest(next) && !atRest(prev) && c.reply) appendMessage(db, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
+      });
       if (newTurn && next.value === 'proposing') this.deps.crash('turn_stored');
       if (next.value === 'executing' && prev.value !== 'executing') this.deps.crash('intent_stored');
       if (atRest(next) && !atRest(prev)) this.deps.crash('reply_stored');

@@ -2,6 +2,7 @@ import { appendAudit } from '../../db/audit';
 import { canonicalJson } from '../../db/canonical-json';
 import { claimExecution, finishExecution, type ExecutionRow } from '../../db/executions';
 import { recentMessages } from '../../db/messages';
+import { transact } from '../../db/transact';
 import type { ToolResult } from '../../tools/contract';
 import { findTool } from '../../tools/registry';
 import type { ExecuteInput } from '../agent';
@@ -48,18 +49,21 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       tool: action.tool,
       args: canonicalJson(action.args),
     };
-    const claim = deps.db.transaction(
-      (tx) => {
-        const c = claimExecution(tx, journalRow, tool.idempotent, now);
+    const { db } = deps;
+    // Durable: the record that this action started must be on disk before the action touches anything.
+    const claim = transact(
+      db,
+      () => {
+        const c = claimExecution(db, journalRow, tool.idempotent, now);
         if (c.kind === 'run') {
-          appendAudit(tx, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);
+          appendAudit(db, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);
         } else if (c.kind === 'in_doubt') {
-          finishExecution(tx, action.key, 'in_doubt', { error: IN_DOUBT_MESSAGE }, now);
-          appendAudit(tx, { kind: 'execution_in_doubt', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args } }, now);
+          finishExecution(db, action.key, 'in_doubt', { error: IN_DOUBT_MESSAGE }, now);
+          appendAudit(db, { kind: 'execution_in_doubt', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args } }, now);
         }
         return c;
       },
-      { behavior: 'immediate' },
+      { durable: true },
     );
     if (claim.kind === 'done') {
       results.push(fromJournal(action, claim.row));
@@ -87,13 +91,10 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
     deps.crash('backend_called');
     const output = result.ok ? result.output : { error: result.error };
     const finishedAt = deps.now();
-    deps.db.transaction(
-      (tx) => {
-        finishExecution(tx, action.key, result.ok ? 'succeeded' : 'failed', output, finishedAt);
-        appendAudit(tx, { kind: 'execution_finished', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, ok: result.ok, output } }, finishedAt);
-      },
-      { behavior: 'immediate' },
-    );
+    transact(db, () => {
+      finishExecution(db, action.key, result.ok ? 'succeeded' : 'failed', output, finishedAt);
+      appendAudit(db, { kind: 'execution_finished', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, ok: result.ok, output } }, finishedAt);
+    });
     deps.crash('result_stored');
     results.push({ key: action.key, tool: action.tool, args: action.args, ok: result.ok, output });
   }

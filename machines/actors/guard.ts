@@ -3,6 +3,7 @@ import { appendAudit } from '../../db/audit';
 import { getApproval, insertApproval } from '../../db/approvals';
 import { canonicalJson } from '../../db/canonical-json';
 import { actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
+import { transact } from '../../db/transact';
 import { decide } from '../../policies/decide';
 import type { Actor, Decision, Target } from '../../policies/types';
 import { findTool } from '../../tools/registry';
@@ -73,7 +74,7 @@ const HOUR_MS = 3_600_000;
  */
 function applyRateLimit(deps: AgentDeps, requester: Actor, checked: Checked[], now: number): void {
   const limit = deps.toolCallsPerHour;
-  let { count, oldest } = actionsSince(deps.db, requester.id, now - HOUR_MS);
+  let { count, oldest } = actionsSince(deps.db, requester.id, now - HOUR_MS, limit);
   for (const c of checked) {
     if (c.decision.effect === 'deny') continue;
     if (count < limit) {
@@ -150,50 +151,48 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
     createdAt: now,
   }));
 
-  deps.db.transaction(
-    (tx) => {
-      insertDecisions(tx, rows);
-      rows.forEach((row, idx) => {
-        const c = checked[idx]!;
+  const { db } = deps;
+  transact(db, () => {
+    insertDecisions(db, rows);
+    rows.forEach((row, idx) => {
+      const c = checked[idx]!;
+      appendAudit(
+        db,
+        {
+          kind: 'proposal_decided',
+          actor: input.requester.id,
+          conversationId: input.conversationId,
+          data: { turn: input.turnKey, idx, tool: row.tool, args: JSON.parse(row.args), decision: row.decision, reason: row.reason, rule: row.rule, role: input.requester.role },
+        },
+        now,
+      );
+      if (c.decision.effect === 'require_approval' && row.approvalId) {
+        insertApproval(db, {
+          id: row.approvalId,
+          conversationId: input.conversationId,
+          requester: input.requester.id,
+          tool: row.tool,
+          args: row.args,
+          target: canonicalJson(c.target),
+          required: c.decision.required,
+          reason: c.decision.reason,
+          rule: c.decision.rule,
+          createdAt: now,
+          expiresAt: now + deps.approvalTtlMs,
+        });
         appendAudit(
-          tx,
+          db,
           {
-            kind: 'proposal_decided',
+            kind: 'approval_requested',
             actor: input.requester.id,
             conversationId: input.conversationId,
-            data: { turn: input.turnKey, idx, tool: row.tool, args: JSON.parse(row.args), decision: row.decision, reason: row.reason, rule: row.rule, role: input.requester.role },
+            data: { approval: row.approvalId, tool: row.tool, args: JSON.parse(row.args), required: c.decision.required, expiresAt: now + deps.approvalTtlMs },
           },
           now,
         );
-        if (c.decision.effect === 'require_approval' && row.approvalId) {
-          insertApproval(tx, {
-            id: row.approvalId,
-            conversationId: input.conversationId,
-            requester: input.requester.id,
-            tool: row.tool,
-            args: row.args,
-            target: canonicalJson(c.target),
-            required: c.decision.required,
-            reason: c.decision.reason,
-            rule: c.decision.rule,
-            createdAt: now,
-            expiresAt: now + deps.approvalTtlMs,
-          });
-          appendAudit(
-            tx,
-            {
-              kind: 'approval_requested',
-              actor: input.requester.id,
-              conversationId: input.conversationId,
-              data: { approval: row.approvalId, tool: row.tool, args: JSON.parse(row.args), required: c.decision.required, expiresAt: now + deps.approvalTtlMs },
-            },
-            now,
-          );
-        }
-      });
-    },
-    { behavior: 'immediate' },
-  );
+      }
+    });
+  });
   deps.crash('decisions_stored');
   return outputFromRows(rows, deps);
 }

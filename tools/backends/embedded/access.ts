@@ -1,7 +1,10 @@
 import { and, eq, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
+import { prepared } from '../../../db/prepared';
 import { grants, systems } from '../../../db/schema';
 import type { Backends } from '../types';
+
+const systemIds = prepared((db) => db.select({ id: systems.id }).from(systems).orderBy(systems.id).prepare());
 
 export function embeddedAccess(db: Db): Backends['access'] {
   return {
@@ -9,7 +12,7 @@ export function embeddedAccess(db: Db): Backends['access'] {
       return !!db.select().from(systems).where(eq(sql`lower(${systems.id})`, system.trim().toLowerCase())).get();
     },
     async listSystems() {
-      return db.select({ id: systems.id }).from(systems).orderBy(systems.id).all().map((s) => s.id);
+      return systemIds(db).all().map((s) => s.id);
     },
     async grant(g, key) {
       db.insert(grants).values({ ...g, system: g.system.toLowerCase(), executionKey: key }).onConflictDoNothing().run();

@@ -1,18 +1,19 @@
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
+import { prepared } from '../../../db/prepared';
 import { directory, passwordResets } from '../../../db/schema';
 import type { Backends, DirectoryUser } from '../types';
 
+const byIdOrEmail = prepared((db) =>
+  db
+    .select()
+    .from(directory)
+    .where(or(eq(sql`lower(${directory.id})`, sql.placeholder('needle')), eq(sql`lower(${directory.email})`, sql.placeholder('needle'))))
+    .prepare(),
+);
+
 export function embeddedDirectory(db: Db): Backends['directory'] {
-  const find = (idOrEmail: string): DirectoryUser | null => {
-    const needle = idOrEmail.trim().toLowerCase();
-    const row = db
-      .select()
-      .from(directory)
-      .where(or(eq(sql`lower(${directory.id})`, needle), eq(sql`lower(${directory.email})`, needle)))
-      .get();
-    return row ?? null;
-  };
+  const find = (idOrEmail: string): DirectoryUser | null => byIdOrEmail(db).get({ needle: idOrEmail.trim().toLowerCase() }) ?? null;
   return {
     async find(idOrEmail) {
       return find(idOrEmail);

@@ -1,9 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
+import { prepared } from '../../../db/prepared';
+import { transact } from '../../../db/transact';
 import { deviceCommands, devices } from '../../../db/schema';
 import type { Backends, Device } from '../types';
 
 const STATUS_AFTER = { lock: 'locked', restart: 'active', wipe: 'wiped' } as const;
+
+const byOwner = prepared((db) => db.select().from(devices).where(eq(devices.owner, sql.placeholder('owner'))).orderBy(devices.id).prepare());
 
 export function embeddedMdm(db: Db): Backends['mdm'] {
   const get = (deviceId: string): Device | null =>
@@ -13,21 +17,21 @@ export function embeddedMdm(db: Db): Backends['mdm'] {
       return get(deviceId);
     },
     async listByOwner(userId) {
-      return db.select().from(devices).where(eq(devices.owner, userId)).orderBy(devices.id).all();
+      return byOwner(db).all({ owner: userId });
     },
     async command(deviceId, command, requestedBy, key, now) {
       const device = get(deviceId);
       if (!device) throw new Error(`unknown device ${deviceId}`);
       if (device.status === 'wiped' && command !== 'wipe') throw new Error(`${device.id} has been wiped and no longer checks in`);
-      db.transaction((tx) => {
-        const inserted = tx
+      transact(db, () => {
+        const inserted = db
           .insert(deviceCommands)
           .values({ deviceId: device.id, command, requestedBy, executionKey: key, createdAt: now })
           .onConflictDoNothing()
           .run();
         // A repeated key changes nothing: the first command already took effect.
         if (inserted.changes === 1) {
-          tx.update(devices).set({ status: STATUS_AFTER[command], lastCheckinAt: now }).where(eq(devices.id, device.id)).run();
+          db.update(devices).set({ status: STATUS_AFTER[command], lastCheckinAt: now }).where(eq(devices.id, device.id)).run();
         }
       });
       return get(device.id)!;
