@@ -6,8 +6,8 @@ import type { ExecutedAction, Plan } from '../machines/types';
 import { decide } from '../policies/decide';
 import { defaultRules } from '../policies/rules';
 import type { Actor } from '../policies/types';
-import { demoDirectory } from '../tools/backends/embedded/demo-directory';
 import { embeddedBackends } from '../tools/backends/embedded';
+import type { DirectoryFile } from '../tools/backends/embedded/directory-file';
 import { seedIfEmpty } from '../tools/backends/embedded/seed';
 import { findTool } from '../tools/registry';
 
@@ -32,9 +32,9 @@ const State = Annotation.Root({
  * checkpointed to SQLite with the same durability (WAL, synchronous=FULL), the same policy, tools and
  * embedded backends. It is the yardstick for Sentinel's own overhead, not a second product.
  */
-export function langgraphReference(opts: { checkpointFile: string; backendFile: string; llm: LlmProvider }) {
+export function langgraphReference(opts: { checkpointFile: string; backendFile: string; directory: DirectoryFile; llm: LlmProvider }) {
   const backendDb = openDatabase(opts.backendFile);
-  seedIfEmpty(backendDb.db, demoDirectory, Date.now());
+  seedIfEmpty(backendDb.db, opts.directory, Date.now());
   const backends = embeddedBackends(backendDb.db);
   const saver = SqliteSaver.fromConnString(opts.checkpointFile);
   saver.db.pragma('journal_mode = WAL');

@@ -12,6 +12,7 @@ import { defaultRules } from '../policies/rules';
 import { toolDefinitions } from '../tools/registry';
 import { langgraphReference } from './langgraph-reference';
 import { mb, stats, timed } from './measure';
+import { population, writeDirectoryFile } from './population';
 import { SCENARIOS, scriptedLlm, type ScenarioName } from './scenarios';
 
 const QUICK = process.argv.includes('--quick');
@@ -19,11 +20,12 @@ const SIZE = QUICK ? { turns: 150, storageTurns: 1_000, storageThreads: 100, liv
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
 const file = (name: string) => path.join(dir, name);
 const silent = pino({ level: 'silent' });
-const alice = { id: 'alice', role: 'employee' as const, email: 'alice@example.com', name: 'Alice' };
-const sam = { id: 'sam', role: 'admin' as const, email: 'sam@example.com', name: 'Sam' };
+const people = population(SIZE.liveThreads);
+const directoryFile = writeDirectoryFile(dir, people.directory);
 
+/** Shipped settings throughout (durability, rate limit, history); only the directory and the LLM are the bench's. */
 function sentinel(dbPath: string, scenario: () => ScenarioName) {
-  const config = loadConfig({ SENTINEL_DB: dbPath, SENTINEL_LLM: 'offline', SENTINEL_TOOL_CALLS_PER_HOUR: '100000' });
+  const config = loadConfig({ SENTINEL_DB: dbPath, SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directoryFile });
   return createSentinel(config, silent, { llm: scriptedLlm(scenario) });
 }
 
@@ -38,18 +40,18 @@ function bytesOnDisk(db: { pragma(s: string): unknown }, dbPath: string): number
 async function sentinelTurns(dbPath: string, scenario: ScenarioName, n: number, threads = 100) {
   const s = sentinel(dbPath, () => scenario);
   const samples = await timed(n, async (i) => {
-    const r = await s.runner.handleMessage(`${scenario}-${i % threads}`, alice, `bench ${i}`);
-    if (scenario === 'approval') await s.runner.decideApproval(r.approvals[0]!.id, sam, 'approve');
+    const r = await s.runner.handleMessage(`${scenario}-${i % threads}`, people.employee(i), `bench ${i}`);
+    if (scenario === 'approval') await s.runner.decideApproval(r.approvals[0]!.id, people.approver, 'approve');
   });
   await s.close();
   return samples;
 }
 
 async function referenceTurns(scenario: ScenarioName, n: number, tag: string, threads = 100) {
-  const ref = langgraphReference({ checkpointFile: file(`lg-${tag}.db`), backendFile: file(`lg-backends-${tag}.db`), llm: scriptedLlm(() => scenario) });
+  const ref = langgraphReference({ checkpointFile: file(`lg-${tag}.db`), backendFile: file(`lg-backends-${tag}.db`), directory: people.directory, llm: scriptedLlm(() => scenario) });
   const samples = await timed(n, async (i) => {
     const thread = `${scenario}-${i % threads}`;
-    await ref.message(thread, alice, `bench ${i}`);
+    await ref.message(thread, people.employee(i), `bench ${i}`);
     if (scenario === 'approval') await ref.approve(thread);
   });
   ref.close();
@@ -77,12 +79,12 @@ async function main() {
     const dbPath = file('storage.db');
     const s = sentinel(dbPath, () => 'allowed');
     const empty = bytesOnDisk(s.database.sqlite, dbPath);
-    for (let i = 0; i < SIZE.storageTurns; i++) await s.runner.handleMessage(`st-${i % SIZE.storageThreads}`, alice, `storage ${i}`);
+    for (let i = 0; i < SIZE.storageTurns; i++) await s.runner.handleMessage(`st-${i % SIZE.storageThreads}`, people.employee(i), `storage ${i}`);
     const ours = (bytesOnDisk(s.database.sqlite, dbPath) - empty) / SIZE.storageTurns;
     const growth: number[] = [];
     let last = bytesOnDisk(s.database.sqlite, dbPath);
     for (let t = 1; t <= SIZE.longThread; t++) {
-      await s.runner.handleMessage('long-thread', alice, `turn ${t}`);
+      await s.runner.handleMessage('long-thread', people.employee(t), `turn ${t}`);
       if (t % 5 === 0) {
         const now = bytesOnDisk(s.database.sqlite, dbPath);
         growth.push((now - last) / 5);
@@ -90,9 +92,9 @@ async function main() {
       }
     }
     await s.close();
-    const ref = langgraphReference({ checkpointFile: file('lg-storage.db'), backendFile: file('lg-storage-backends.db'), llm: scriptedLlm(() => 'allowed') });
+    const ref = langgraphReference({ checkpointFile: file('lg-storage.db'), backendFile: file('lg-storage-backends.db'), directory: people.directory, llm: scriptedLlm(() => 'allowed') });
     const refEmpty = sizeOf(file('lg-storage.db'));
-    for (let i = 0; i < SIZE.storageTurns; i++) await ref.message(`st-${i % SIZE.storageThreads}`, alice, `storage ${i}`);
+    for (let i = 0; i < SIZE.storageTurns; i++) await ref.message(`st-${i % SIZE.storageThreads}`, people.employee(i), `storage ${i}`);
     ref.close(); // closing checkpoints the WAL into the file
     const refBytes = sizeOf(file('lg-storage.db'));
     const firstGrowth = growth[0] ?? 0;
@@ -106,7 +108,7 @@ async function main() {
     global.gc?.();
     const s = sentinel(file('memory.db'), () => 'allowed');
     const idle = process.memoryUsage().rss;
-    for (let i = 0; i < SIZE.liveThreads; i++) await s.runner.handleMessage(`m-${i}`, alice, 'memory');
+    for (let i = 0; i < SIZE.liveThreads; i++) await s.runner.handleMessage(`m-${i}`, people.employee(i), 'memory');
     global.gc?.();
     const loaded = process.memoryUsage().rss;
     await s.close();
@@ -128,10 +130,12 @@ async function main() {
 
   // Policy decision.
   {
-    const target = { kind: 'device' as const, id: 'LAPTOP-ALICE-01', owner: 'alice' };
+    const asker = people.employee(0);
+    const device = `LAPTOP-${asker.id.toUpperCase()}`;
+    const target = { kind: 'device' as const, id: device, owner: asker.id };
     const n = QUICK ? 20_000 : 200_000;
     const t = performance.now();
-    for (let i = 0; i < n; i++) decide(alice, { tool: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: i % 2 ? 'wipe' : 'lock' } }, { target, rules: defaultRules });
+    for (let i = 0; i < n; i++) decide(asker, { tool: 'execute_remote_command', args: { device_id: device, command: i % 2 ? 'wipe' : 'lock' } }, { target, rules: defaultRules });
     const perCall = ((performance.now() - t) * 1000) / n;
     results.decide = { microsecondsPerCall: perCall };
     rows.push(['decide()', `${perCall.toFixed(2)} µs per call`, '', '']);

@@ -1,17 +1,23 @@
 /**
  * A steady loop of allowed turns for profiling: `node --cpu-prof -r tsx/cjs bench/profile-turn.ts [db-file]`
- * (default: an in-memory database, which leaves out the fsyncs).
+ * (default: an in-memory database, which leaves out the disk).
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import pino from 'pino';
 import { createSentinel } from '../apps/sentinel';
 import { loadConfig } from '../config';
+import { population, writeDirectoryFile } from './population';
 import { scriptedLlm } from './scenarios';
+
 (async () => {
-  const s = createSentinel(loadConfig({ SENTINEL_DB: process.argv[2] ?? ':memory:', SENTINEL_LLM: 'offline', SENTINEL_TOOL_CALLS_PER_HOUR: '100000' }), pino({ level: 'silent' }), { llm: scriptedLlm(() => 'allowed') });
-  const alice = { id: 'alice', role: 'employee' as const };
-  for (let i = 0; i < 100; i++) await s.runner.handleMessage(`w-${i % 50}`, alice, 'x');
+  const people = population(2_000);
+  const directory = writeDirectoryFile(fs.mkdtempSync(`${os.tmpdir()}/sentinel-profile-`), people.directory);
+  const config = loadConfig({ SENTINEL_DB: process.argv[2] ?? ':memory:', SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directory });
+  const s = createSentinel(config, pino({ level: 'silent' }), { llm: scriptedLlm(() => 'allowed') });
+  for (let i = 0; i < 100; i++) await s.runner.handleMessage(`w-${i % 50}`, people.employee(i), 'x');
   const t = performance.now();
-  for (let i = 0; i < 1000; i++) await s.runner.handleMessage(`t-${i % 100}`, alice, 'x');
+  for (let i = 0; i < 1000; i++) await s.runner.handleMessage(`t-${i % 100}`, people.employee(100 + i), 'x');
   console.log('ms/turn', ((performance.now() - t) / 1000).toFixed(3));
   await s.close();
 })();

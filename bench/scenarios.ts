@@ -4,13 +4,13 @@ import type { Plan } from '../machines/types';
 export type ScenarioName = 'allowed' | 'approval' | 'denied';
 export const SCENARIOS: ScenarioName[] = ['allowed', 'approval', 'denied'];
 
-/** The same proposal every time, per scenario: the LLM costs nothing, so what is measured is the framework. */
-export function planFor(scenario: ScenarioName): Plan {
+/** The same proposal every time for a scenario and requester: the LLM costs nothing, so what is measured is the framework. */
+export function planFor(scenario: ScenarioName, requester: string): Plan {
   switch (scenario) {
     case 'allowed':
-      return { text: null, calls: [{ name: 'reset_password', arguments: '{"user":"alice"}' }] };
+      return { text: null, calls: [{ name: 'reset_password', arguments: JSON.stringify({ user: requester }) }] };
     case 'approval':
-      return { text: null, calls: [{ name: 'provision_access', arguments: '{"user":"alice","system":"github","level":"read","duration_hours":8,"reason":"bench"}' }] };
+      return { text: null, calls: [{ name: 'provision_access', arguments: JSON.stringify({ user: requester, system: 'github', level: 'read', duration_hours: 8, reason: 'bench' }) }] };
     case 'denied':
       return { text: null, calls: [{ name: 'execute_remote_command', arguments: '{"device_id":"LAPTOP-CTO-01","command":"wipe"}' }] };
   }
@@ -20,7 +20,7 @@ export function planFor(scenario: ScenarioName): Plan {
 export function scriptedLlm(scenario: () => ScenarioName): LlmProvider {
   return {
     name: 'scripted',
-    propose: async () => planFor(scenario()),
+    propose: async (req) => planFor(scenario(), req.requester.id),
     summarize: async (req) => `Done: ${req.executed.map((e) => e.tool).join(', ')}.`,
   };
 }

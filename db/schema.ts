@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { sqliteTable, text, integer, index, primaryKey, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Timestamps are epoch milliseconds (integers): cheap to compare, no timezone ambiguity.
@@ -118,7 +119,8 @@ export const directory = sqliteTable(
     role: text('role', { enum: ['guest', 'employee', 'admin'] }).notNull(),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
   },
-  (t) => [uniqueIndex('directory_email').on(t.email)],
+  // Lookups by email ignore case (Slack profiles and directories disagree on it), so the index does too.
+  (t) => [uniqueIndex('directory_email').on(t.email), index('directory_email_lower').on(sql`lower(${t.email})`)],
 );
 
 export const passwordResets = sqliteTable('password_resets', {
@@ -129,19 +131,23 @@ export const passwordResets = sqliteTable('password_resets', {
   createdAt: integer('created_at').notNull(),
 });
 
-export const devices = sqliteTable('devices', {
-  id: text('id').primaryKey(),
-  owner: text('owner').notNull(),
-  model: text('model').notNull(),
-  osVersion: text('os_version').notNull(),
-  diskFreeGb: integer('disk_free_gb').notNull(),
-  diskTotalGb: integer('disk_total_gb').notNull(),
-  batteryHealthPct: integer('battery_health_pct').notNull(),
-  lastCheckinAt: integer('last_checkin_at').notNull(),
-  encrypted: integer('encrypted', { mode: 'boolean' }).notNull(),
-  firewall: integer('firewall', { mode: 'boolean' }).notNull(),
-  status: text('status', { enum: ['active', 'locked', 'wiped'] }).notNull().default('active'),
-});
+export const devices = sqliteTable(
+  'devices',
+  {
+    id: text('id').primaryKey(),
+    owner: text('owner').notNull(),
+    model: text('model').notNull(),
+    osVersion: text('os_version').notNull(),
+    diskFreeGb: integer('disk_free_gb').notNull(),
+    diskTotalGb: integer('disk_total_gb').notNull(),
+    batteryHealthPct: integer('battery_health_pct').notNull(),
+    lastCheckinAt: integer('last_checkin_at').notNull(),
+    encrypted: integer('encrypted', { mode: 'boolean' }).notNull(),
+    firewall: integer('firewall', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: ['active', 'locked', 'wiped'] }).notNull().default('active'),
+  },
+  (t) => [index('devices_owner').on(t.owner, t.id)],
+);
 
 /** Every remote command the MDM accepted; the execution key makes a repeated command visible. */
 export const deviceCommands = sqliteTable('device_commands', {

@@ -9,7 +9,8 @@ const systemIds = prepared((db) => db.select({ id: systems.id }).from(systems).o
 export function embeddedAccess(db: Db): Backends['access'] {
   return {
     async hasSystem(system) {
-      return !!db.select().from(systems).where(eq(sql`lower(${systems.id})`, system.trim().toLowerCase())).get();
+      // System ids are lowercase by the directory schema, so the primary key serves any spelling.
+      return !!db.select().from(systems).where(eq(systems.id, system.trim().toLowerCase())).get();
     },
     async listSystems() {
       return systemIds(db).all().map((s) => s.id);

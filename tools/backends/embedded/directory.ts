@@ -8,7 +8,8 @@ const byIdOrEmail = prepared((db) =>
   db
     .select()
     .from(directory)
-    .where(or(eq(sql`lower(${directory.id})`, sql.placeholder('needle')), eq(sql`lower(${directory.email})`, sql.placeholder('needle'))))
+    // Ids are lowercase by the directory schema; emails match whatever their case (an indexed expression).
+    .where(or(eq(directory.id, sql.placeholder('needle')), eq(sql`lower(${directory.email})`, sql.placeholder('needle'))))
     .prepare(),
 );
 

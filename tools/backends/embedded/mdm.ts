@@ -7,11 +7,12 @@ import type { Backends, Device } from '../types';
 
 const STATUS_AFTER = { lock: 'locked', restart: 'active', wipe: 'wiped' } as const;
 
+const byId = prepared((db) => db.select().from(devices).where(eq(devices.id, sql.placeholder('id'))).prepare());
 const byOwner = prepared((db) => db.select().from(devices).where(eq(devices.owner, sql.placeholder('owner'))).orderBy(devices.id).prepare());
 
 export function embeddedMdm(db: Db): Backends['mdm'] {
-  const get = (deviceId: string): Device | null =>
-    db.select().from(devices).where(eq(sql`upper(${devices.id})`, deviceId.trim().toUpperCase())).get() ?? null;
+  // Device ids are uppercase by the directory schema, so the primary key serves any spelling.
+  const get = (deviceId: string): Device | null => byId(db).get({ id: deviceId.trim().toUpperCase() }) ?? null;
   return {
     async get(deviceId) {
       return get(deviceId);
