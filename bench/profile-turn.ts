@@ -11,13 +11,14 @@ import { population, writeDirectoryFile } from './population';
 import { scriptedLlm } from './scenarios';
 
 (async () => {
-  const people = population(2_000);
+  const people = population(10_000);
   const directory = writeDirectoryFile(fs.mkdtempSync(`${os.tmpdir()}/sentinel-profile-`), people.directory);
   const config = loadConfig({ SENTINEL_DB: process.argv[2] ?? ':memory:', SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directory });
   const s = createSentinel(config, pino({ level: 'silent' }), { llm: scriptedLlm(() => 'allowed') });
   for (let i = 0; i < 100; i++) await s.runner.handleMessage(`w-${i % 50}`, people.employee(i), 'x');
   const t = performance.now();
-  for (let i = 0; i < 1000; i++) await s.runner.handleMessage(`t-${i % 100}`, people.employee(100 + i), 'x');
-  console.log('ms/turn', ((performance.now() - t) / 1000).toFixed(3));
+  const turns = Number(process.env.TURNS ?? 1000);
+  for (let i = 0; i < turns; i++) await s.runner.handleMessage(`t-${i % 100}`, people.employee(100 + i), 'x');
+  console.log('ms/turn', ((performance.now() - t) / turns).toFixed(3));
   await s.close();
 })();

@@ -217,7 +217,7 @@ export class LoopbackSlack {
 
   private userMessage(user: string, channel: string, text: string, threadTs?: string): PostedMessage {
     const m: PostedMessage = { channel, ts: this.state.nextTs(), thread_ts: threadTs, user, text, updates: 0, reactions: new Set() };
-    this.state.messages.push(m);
+    this.state.add(m);
     this.state.touch();
     return m;
   }

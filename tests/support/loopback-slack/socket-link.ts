@@ -26,6 +26,8 @@ export class SocketLink {
   private readonly held: Envelope[] = [];
   /** envelope_id → when the app acked it. */
   readonly acks = new Map<string, number>();
+  /** envelope_id → when it went out on the socket (performance.now()). */
+  readonly transmittedAt = new Map<string, number>();
   readonly sent: Envelope[] = [];
   /** How many connections got a hello (the first connect and every reconnect). */
   hellos = 0;
@@ -82,6 +84,7 @@ export class SocketLink {
   }
 
   private transmit(e: Envelope): void {
+    this.transmittedAt.set(e.envelope_id, performance.now());
     this.current!.send(JSON.stringify(e));
   }
 

@@ -23,6 +23,8 @@ export interface PostedMessage {
   /** How many times chat.update changed it. */
   updates: number;
   reactions: Set<string>;
+  /** performance.now() when it was posted (latency measurements). */
+  postedAt?: number;
 }
 
 export interface Ephemeral {
@@ -46,14 +48,20 @@ export class WorkspaceState extends EventEmitter {
   readonly calls: ApiCall[] = [];
   readonly views = new Map<string, Record<string, unknown>>();
   private seq = 0;
+  private readonly byKey = new Map<string, PostedMessage>();
 
   nextTs(): string {
     this.seq += 1;
     return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
   }
 
+  add(m: PostedMessage): void {
+    this.messages.push(m);
+    this.byKey.set(`${m.channel}/${m.ts}`, m);
+  }
+
   find(channel: string, ts: string): PostedMessage | undefined {
-    return this.messages.find((m) => m.channel === channel && m.ts === ts);
+    return this.byKey.get(`${channel}/${ts}`);
   }
 
   touch(): void {

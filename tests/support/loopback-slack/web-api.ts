@@ -72,8 +72,9 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
         blocks: p.blocks as PostedMessage['blocks'],
         updates: 0,
         reactions: new Set(),
+        postedAt: performance.now(),
       };
-      state.messages.push(m);
+      state.add(m);
       opts.onBotPost(m);
       return { ok: true, channel, ts: m.ts, message: { type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, thread_ts: m.thread_ts, blocks: m.blocks } };
     },

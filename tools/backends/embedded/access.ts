@@ -6,6 +6,23 @@ import type { Backends } from '../types';
 
 const systemIds = prepared((db) => db.select({ id: systems.id }).from(systems).orderBy(systems.id).prepare());
 
+const insertGrant = prepared((db) =>
+  db
+    .insert(grants)
+    .values({
+      userId: sql.placeholder('userId'),
+      system: sql.placeholder('system'),
+      level: sql.placeholder('level'),
+      reason: sql.placeholder('reason'),
+      grantedAt: sql.placeholder('grantedAt'),
+      expiresAt: sql.placeholder('expiresAt'),
+      executionKey: sql.placeholder('key'),
+    })
+    .onConflictDoNothing()
+    .prepare(),
+);
+const grantByKey = prepared((db) => db.select().from(grants).where(eq(grants.executionKey, sql.placeholder('key'))).prepare());
+
 export function embeddedAccess(db: Db): Backends['access'] {
   return {
     async hasSystem(system) {
@@ -16,8 +33,8 @@ export function embeddedAccess(db: Db): Backends['access'] {
       return systemIds(db).all().map((s) => s.id);
     },
     async grant(g, key) {
-      db.insert(grants).values({ ...g, system: g.system.toLowerCase(), executionKey: key }).onConflictDoNothing().run();
-      const row = db.select().from(grants).where(eq(grants.executionKey, key)).get()!;
+      insertGrant(db).run({ ...g, system: g.system.toLowerCase(), key });
+      const row = grantByKey(db).get({ key })!;
       const { executionKey: _key, ...grant } = row;
       return grant;
     },

@@ -13,6 +13,15 @@ const byIdOrEmail = prepared((db) =>
     .prepare(),
 );
 
+const insertReset = prepared((db) =>
+  db
+    .insert(passwordResets)
+    .values({ userId: sql.placeholder('userId'), sentTo: sql.placeholder('sentTo'), executionKey: sql.placeholder('key'), createdAt: sql.placeholder('now') })
+    .onConflictDoNothing()
+    .prepare(),
+);
+const resetByKey = prepared((db) => db.select().from(passwordResets).where(eq(passwordResets.executionKey, sql.placeholder('key'))).prepare());
+
 export function embeddedDirectory(db: Db): Backends['directory'] {
   const find = (idOrEmail: string): DirectoryUser | null => byIdOrEmail(db).get({ needle: idOrEmail.trim().toLowerCase() }) ?? null;
   return {
@@ -26,11 +35,8 @@ export function embeddedDirectory(db: Db): Backends['directory'] {
       const user = find(userId);
       if (!user || !user.active) throw new Error(`no active directory user ${userId}`);
       // Same key, same reset: a retried call does not send a second link.
-      db.insert(passwordResets)
-        .values({ userId: user.id, sentTo: user.email, executionKey: key, createdAt: now })
-        .onConflictDoNothing()
-        .run();
-      const sent = db.select().from(passwordResets).where(eq(passwordResets.executionKey, key)).get();
+      insertReset(db).run({ userId: user.id, sentTo: user.email, key, now });
+      const sent = resetByKey(db).get({ key });
       return { sentTo: sent!.sentTo };
     },
   };
