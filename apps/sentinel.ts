@@ -30,7 +30,11 @@ export function createLlm(config: Config): LlmProvider {
 }
 
 /** Wires the core from configuration: database (migrated, seeded), backends, LLM provider and runner. */
-export function createSentinel(config: Config, logger: Logger, overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends } = {}): Sentinel {
+export function createSentinel(
+  config: Config,
+  logger: Logger,
+  overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends; syncToDisk?: () => Promise<void> } = {},
+): Sentinel {
   const now = overrides.now ?? Date.now;
   const database = openDatabase(config.dbPath, { busyTimeoutMs: config.dbBusyMs });
   seedIfEmpty(database.db, config.directoryFile ? readDirectoryFile(config.directoryFile) : demoDirectory, now());
@@ -39,6 +43,7 @@ export function createSentinel(config: Config, logger: Logger, overrides: { now?
   const llm = overrides.llm ?? createLlm(config);
   const runner = new ConversationRunner({
     db: database.db,
+    syncToDisk: overrides.syncToDisk ?? database.syncToDisk,
     backends,
     llm,
     rules: defaultRules,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LoopbackSlack, dmChannelOf, type PostedMessage } from '../tests/support/loopback-slack';
-import { startEntry } from '../tests/support/processes';
+import { spawn } from 'node:child_process';
 import type { Actor } from '../policies/types';
 import { percentile } from './measure';
 
@@ -51,12 +51,18 @@ export async function slackLoad(target: SlackTarget, plan: LoadPlan): Promise<Lo
   const roots: Array<PostedMessage | undefined> = [];
   const perThread: number[] = [];
   for (let j = 0; j < plan.threads; j++) slack.addUser({ id: slackUser(j), name: `person-${j}`, email: plan.employee(j).email ?? undefined });
-  const env: Record<string, string> = { ...slack.env(), LOG_LEVEL: 'error' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...slack.env(), LOG_LEVEL: 'error' };
   if (target === 'sentinel') {
     Object.assign(env, { SENTINEL_DB: path.join(plan.workDir, 'slack-load.db'), SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: plan.directoryFile, SENTINEL_APPROVALS_CHANNEL: 'C0APPROVALS' });
     fs.rmSync(env.SENTINEL_DB!, { force: true });
   }
-  const app = startEntry(ENTRY[target], env);
+  // Plain node with tsx's require hook: one process, as `npm start` would be once compiled. Extra node
+  // flags (e.g. --cpu-prof) come from SENTINEL_BENCH_NODE_ARGS.
+  const nodeArgs = (process.env.SENTINEL_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'tsx/cjs', ENTRY[target]], { cwd: path.join(__dirname, '..'), env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
     await slack.waitFor(() => (slack.link.connected ? true : undefined), 60_000);
 
@@ -88,17 +94,17 @@ export async function slackLoad(target: SlackTarget, plan: LoadPlan): Promise<Lo
     const figures: LoadFigures[] = [];
     for (const rate of plan.rates) {
       const count = Math.round(rate * plan.secondsPerRate);
-      const errorsBefore = loggedErrors(app.stderr());
+      const errorsBefore = loggedErrors(stderr);
       const { sent, seconds } = await drive(rate, count, offset);
       offset += count;
       await settle(slack, target, sent, roots);
-      figures.push(measure(slack, target, rate, sent, seconds, roots, loggedErrors(app.stderr()) - errorsBefore));
+      figures.push(measure(slack, target, rate, sent, seconds, roots, loggedErrors(stderr) - errorsBefore));
     }
     return figures;
   } finally {
-    app.child.kill('SIGTERM');
-    await Promise.race([app.exited, sleep(10_000)]);
-    app.child.kill('SIGKILL');
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    child.kill('SIGKILL');
     await slack.close();
   }
 }

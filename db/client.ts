@@ -4,11 +4,15 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema';
+import { WalSync } from './wal-sync';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 export interface SentinelDb {
   db: Db;
   sqlite: Database.Database;
+  /** Resolves once every commit so far is on disk (see WalSync); the write-ahead rule for side effects. */
+  syncToDisk(): Promise<void>;
+  wal: WalSync;
   close(): void;
 }
 
@@ -16,9 +20,9 @@ const migrationsFolder = path.join(__dirname, 'migrations');
 
 /**
  * Opens (creating if needed) the SQLite file, applies the committed migrations and sets durable settings:
- * WAL so readers never block the writer; synchronous=NORMAL, so every commit survives the process dying
- * and the commits that guard a side effect are fsynced on their own (see `transact`); and a busy
- * timeout so a second process waits instead of failing at once.
+ * WAL so readers never block the writer; synchronous=NORMAL, so every commit survives the process dying,
+ * and `syncToDisk()` before anything irreversible, so what guards a side effect survives a power cut;
+ * and a busy timeout so a second process waits instead of failing at once.
  */
 export function openDatabase(file: string, opts: { busyTimeoutMs?: number } = {}): SentinelDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -29,7 +33,17 @@ export function openDatabase(file: string, opts: { busyTimeoutMs?: number } = {}
   sqlite.pragma('foreign_keys = ON');
   const db = drizzle(withStatementCache(sqlite), { schema });
   migrate(db, { migrationsFolder });
-  return { db, sqlite, close: () => sqlite.close() };
+  const wal = new WalSync(file === ':memory:' ? null : `${path.resolve(file)}-wal`);
+  return {
+    db,
+    sqlite,
+    syncToDisk: () => wal.sync(),
+    wal,
+    close: () => {
+      wal.close();
+      sqlite.close();
+    },
+  };
 }
 
 /**

@@ -8,6 +8,8 @@ import type { LlmProvider } from './llm/provider';
 /** Everything the effectful actors and the runner need; the machine itself needs none of it. */
 export interface AgentDeps {
   db: Db;
+  /** Resolves once every commit so far is on disk: awaited before a tool touches a real system. */
+  syncToDisk: () => Promise<void>;
   backends: Backends;
   llm: LlmProvider;
   rules: PolicyTable;

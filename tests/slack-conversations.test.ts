@@ -39,12 +39,22 @@ describe('Slack conversations through Bolt and the loopback Slack', () => {
   });
 
   test('shows it is working (a reaction) and takes it away once the answer is posted', async () => {
+    await f.close();
+    // As if the LLM were slow: the reaction is due at once.
+    f = await slackFixture({ workingReactionAfterMs: 0 });
     const m = f.slack.dm(PEOPLE.alice.id, 'reset my password');
     await f.slack.replies(m.channel, m.ts);
     await f.slack.waitFor(() => (f.slack.state.calls.some((c) => c.method === 'reactions.remove') ? true : undefined));
     const reactionCalls = f.slack.state.calls.filter((c) => c.method.startsWith('reactions.')).map((c) => c.method);
     expect(reactionCalls).toEqual(['reactions.add', 'reactions.remove']);
     expect(f.slack.state.find(m.channel, m.ts)!.reactions.size).toBe(0);
+  });
+
+  test('an answer that comes quickly is not preceded by a reaction', async () => {
+    const m = f.slack.dm(PEOPLE.alice.id, 'reset my password');
+    await f.slack.replies(m.channel, m.ts);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(f.slack.state.calls.filter((c) => c.method.startsWith('reactions.'))).toEqual([]);
   });
 
   test('a redelivered event is answered once', async () => {

@@ -16,6 +16,8 @@ export interface SlackAppOptions {
   now?: () => number;
   /** How long a users.info / lookupByEmail answer is trusted. */
   identityTtlMs?: number;
+  /** How long a request may run before a ⏳ reaction shows it is being worked on (default 700 ms). */
+  workingReactionAfterMs?: number;
   /** Socket timing; the reconnect delay is a multiple of clientPingTimeout, which tests shorten. */
   socket?: { clientPingTimeout?: number; serverPingTimeout?: number };
 }
@@ -77,7 +79,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   }
   const identity = new SlackIdentity(app.client, sentinel.backends.directory, { ttlMs: opts.identityTtlMs ?? 60_000, now, logger });
   const db = sentinel.database.db;
-  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now });
+  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700 });
   registerActionListeners(app, { runner: sentinel.runner, identity, logger });
   registerHome(app, { identity, logger });
   const unsubscribe = sentinel.runner.onTurn(

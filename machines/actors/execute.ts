@@ -50,21 +50,16 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       args: canonicalJson(action.args),
     };
     const { db } = deps;
-    // Durable: the record that this action started must be on disk before the action touches anything.
-    const claim = transact(
-      db,
-      () => {
-        const c = claimExecution(db, journalRow, tool.idempotent, now);
-        if (c.kind === 'run') {
-          appendAudit(db, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);
-        } else if (c.kind === 'in_doubt') {
-          finishExecution(db, action.key, 'in_doubt', { error: IN_DOUBT_MESSAGE }, now);
-          appendAudit(db, { kind: 'execution_in_doubt', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args } }, now);
-        }
-        return c;
-      },
-      { durable: true },
-    );
+    const claim = transact(db, () => {
+      const c = claimExecution(db, journalRow, tool.idempotent, now);
+      if (c.kind === 'run') {
+        appendAudit(db, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);
+      } else if (c.kind === 'in_doubt') {
+        finishExecution(db, action.key, 'in_doubt', { error: IN_DOUBT_MESSAGE }, now);
+        appendAudit(db, { kind: 'execution_in_doubt', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args } }, now);
+      }
+      return c;
+    });
     if (claim.kind === 'done') {
       results.push(fromJournal(action, claim.row));
       continue;
@@ -74,19 +69,32 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       continue;
     }
 
+    // The write-ahead rule: the record that this action started reaches the disk before the action
+    // touches anything, so not even a power cut can lead to running it twice.
+    const durable = await deps.syncToDisk().then(
+      () => true,
+      (err: unknown) => {
+        deps.logger.error({ err, tool: tool.name, key: action.key }, 'could not flush the execution journal to disk; action not run');
+        return false;
+      },
+    );
     deps.crash('execution_started');
     let result: ToolResult;
-    try {
-      result = await tool.run(valid.data, {
-        backends: deps.backends,
-        requester: input.requester,
-        executionKey: action.key,
-        transcript: tool.name === 'create_support_ticket' ? transcript(deps, input.conversationId) : '',
-        now,
-      });
-    } catch (err) {
-      deps.logger.error({ err, tool: tool.name, key: action.key }, 'tool backend failed');
-      result = { ok: false, error: 'The backend system reported an error; IT has the details in the logs.' };
+    if (!durable) {
+      result = { ok: false, error: 'I could not record this action safely, so I did not run it. Please try again, or ask IT.' };
+    } else {
+      try {
+        result = await tool.run(valid.data, {
+          backends: deps.backends,
+          requester: input.requester,
+          executionKey: action.key,
+          transcript: tool.name === 'create_support_ticket' ? transcript(deps, input.conversationId) : '',
+          now,
+        });
+      } catch (err) {
+        deps.logger.error({ err, tool: tool.name, key: action.key }, 'tool backend failed');
+        result = { ok: false, error: 'The backend system reported an error; IT has the details in the logs.' };
+      }
     }
     deps.crash('backend_called');
     const output = result.ok ? result.output : { error: result.error };

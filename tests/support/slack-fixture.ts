@@ -30,7 +30,9 @@ export interface SlackFixture {
 }
 
 /** The real Sentinel Bolt app, in this process, connected to a loopback Slack on 127.0.0.1. */
-export async function slackFixture(opts: { approvalsChannel?: string | null; loopback?: LoopbackOptions; now?: () => number } = {}): Promise<SlackFixture> {
+export async function slackFixture(
+  opts: { approvalsChannel?: string | null; loopback?: LoopbackOptions; now?: () => number; workingReactionAfterMs?: number } = {},
+): Promise<SlackFixture> {
   const slack = await LoopbackSlack.start(opts.loopback);
   for (const p of Object.values(PEOPLE)) slack.addUser({ ...p });
   const dbPath = tempDbPath();
@@ -41,7 +43,7 @@ export async function slackFixture(opts: { approvalsChannel?: string | null; loo
     const sentinel = openSentinel({ db: dbPath, env, now: opts.now });
     const settings = slackSettings(loadConfig({ SENTINEL_DB: dbPath, ...env }));
     // A short ping timeout makes the reconnect after `disconnect` quick (the delay is a multiple of it).
-    const app = await startSlackApp({ settings, sentinel, logger: silentLogger, now: opts.now, socket: { clientPingTimeout: 200 } });
+    const app = await startSlackApp({ settings, sentinel, logger: silentLogger, now: opts.now, socket: { clientPingTimeout: 200 }, workingReactionAfterMs: opts.workingReactionAfterMs });
     return { sentinel, app };
   };
   let running = await boot();
