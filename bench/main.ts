@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,9 +15,14 @@ import { langgraphReference } from './langgraph-reference';
 import { mb, stats, timed } from './measure';
 import { population, writeDirectoryFile } from './population';
 import { SCENARIOS, scriptedLlm, type ScenarioName } from './scenarios';
+import { slackLoad, type LoadFigures } from './slack-load';
 
 const QUICK = process.argv.includes('--quick');
-const SIZE = QUICK ? { turns: 150, storageTurns: 1_000, storageThreads: 100, liveThreads: 1_000, longThread: 60 } : { turns: 1_500, storageTurns: 10_000, storageThreads: 1_000, liveThreads: 10_000, longThread: 200 };
+const outFlag = process.argv.indexOf('--out');
+const OUT = outFlag > 0 ? process.argv[outFlag + 1] : undefined;
+const SIZE = QUICK
+  ? { warmup: 200, turns: 300, storageTurns: 1_000, storageThreads: 100, liveThreads: 1_000, longThread: 60, slackSeconds: 2, slackThreads: 300 }
+  : { warmup: 500, turns: 1_500, storageTurns: 10_000, storageThreads: 1_000, liveThreads: 10_000, longThread: 200, slackSeconds: 10, slackThreads: 1_000 };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
 const file = (name: string) => path.join(dir, name);
 const silent = pino({ level: 'silent' });
@@ -37,23 +43,29 @@ function bytesOnDisk(db: { pragma(s: string): unknown }, dbPath: string): number
   return sizeOf(dbPath);
 }
 
+/** Untimed turns first (other threads, other people), so the timed ones run on warm code. */
 async function sentinelTurns(dbPath: string, scenario: ScenarioName, n: number, threads = 100) {
   const s = sentinel(dbPath, () => scenario);
-  const samples = await timed(n, async (i) => {
-    const r = await s.runner.handleMessage(`${scenario}-${i % threads}`, people.employee(i), `bench ${i}`);
+  const turn = async (thread: string, i: number) => {
+    const r = await s.runner.handleMessage(thread, people.employee(i), `bench ${i}`);
     if (scenario === 'approval') await s.runner.decideApproval(r.approvals[0]!.id, people.approver, 'approve');
-  });
+  };
+  await timed(SIZE.warmup, (i) => turn(`warm-${i % threads}`, n + i));
+  const flushesBefore = s.database.wal.flushes;
+  const samples = await timed(n, (i) => turn(`${scenario}-${i % threads}`, i));
+  const flushesPerTurn = (s.database.wal.flushes - flushesBefore) / n;
   await s.close();
-  return samples;
+  return { samples, flushesPerTurn };
 }
 
 async function referenceTurns(scenario: ScenarioName, n: number, tag: string, threads = 100) {
   const ref = langgraphReference({ checkpointFile: file(`lg-${tag}.db`), backendFile: file(`lg-backends-${tag}.db`), directory: people.directory, llm: scriptedLlm(() => scenario) });
-  const samples = await timed(n, async (i) => {
-    const thread = `${scenario}-${i % threads}`;
+  const turn = async (thread: string, i: number) => {
     await ref.message(thread, people.employee(i), `bench ${i}`);
     if (scenario === 'approval') await ref.approve(thread);
-  });
+  };
+  await timed(SIZE.warmup, (i) => turn(`warm-${i % threads}`, n + i));
+  const samples = await timed(n, (i) => turn(`${scenario}-${i % threads}`, i));
   ref.close();
   return samples;
 }
@@ -65,12 +77,18 @@ async function main() {
   // Turn overhead, ours (durable SQLite as shipped) and in memory (what persistence costs), and the reference.
   const turns: Record<string, unknown> = {};
   for (const sc of SCENARIOS) {
-    const ours = stats(await sentinelTurns(file(`turns-${sc}.db`), sc, SIZE.turns));
-    const inMemory = stats(await sentinelTurns(':memory:', sc, SIZE.turns));
+    const onFile = await sentinelTurns(file(`turns-${sc}.db`), sc, SIZE.turns);
+    const ours = stats(onFile.samples);
+    const inMemory = stats((await sentinelTurns(':memory:', sc, SIZE.turns)).samples);
     const ref = stats(await referenceTurns(sc, SIZE.turns, sc));
     const persistenceShare = Math.max(0, 1 - inMemory.median / ours.median);
-    turns[sc] = { sentinel: ours, sentinelInMemory: inMemory, persistenceShare, langgraph: ref, ratio: ref.median / ours.median };
-    rows.push([`turn: ${sc}`, `${ours.median.toFixed(2)} ms (p99 ${ours.p99.toFixed(2)}, ${Math.round(ours.perSecond)}/s)`, `${ref.median.toFixed(2)} ms (p99 ${ref.p99.toFixed(2)})`, `${(ref.median / ours.median).toFixed(1)}× faster; persistence ${Math.round(persistenceShare * 100)}%`]);
+    turns[sc] = { sentinel: ours, sentinelInMemory: inMemory, persistenceShare, flushesPerTurn: onFile.flushesPerTurn, langgraph: ref, ratio: ref.median / ours.median };
+    rows.push([
+      `turn: ${sc}${sc === 'approval' ? ' (request + approve)' : ''}`,
+      `${ours.median.toFixed(2)} ms (p99 ${ours.p99.toFixed(2)}, ${Math.round(ours.perSecond)}/s)`,
+      `LangGraph.js ${ref.median.toFixed(2)} ms (p99 ${ref.p99.toFixed(2)})`,
+      `${(ref.median / ours.median).toFixed(1)}× faster; persistence ${Math.round(persistenceShare * 100)}%; ${onFile.flushesPerTurn.toFixed(1)} fsync/turn`,
+    ]);
   }
   results.turns = turns;
 
@@ -100,20 +118,16 @@ async function main() {
     const firstGrowth = growth[0] ?? 0;
     const lastGrowth = growth[growth.length - 1] ?? 0;
     results.storage = { bytesPerTurn: ours, langgraphBytesPerTurn: (refBytes - refEmpty) / SIZE.storageTurns, longThreadBytesPerTurn: growth };
-    rows.push([`storage per turn (${SIZE.storageTurns} turns, ${SIZE.storageThreads} threads)`, `${Math.round(ours)} B`, `${Math.round((refBytes - refEmpty) / SIZE.storageTurns)} B`, `long thread: ${Math.round(firstGrowth)} B/turn at 5 turns, ${Math.round(lastGrowth)} B/turn at ${SIZE.longThread}`]);
+    rows.push([`storage per turn (${SIZE.storageTurns} turns, ${SIZE.storageThreads} threads)`, `${Math.round(ours)} B`, `LangGraph.js ${Math.round((refBytes - refEmpty) / SIZE.storageTurns)} B`, `long thread: ${Math.round(firstGrowth)} B/turn at 5 turns, ${Math.round(lastGrowth)} B/turn at ${SIZE.longThread}`]);
   }
 
-  // Memory: resident set idle, and after many live threads.
+  // Memory: resident set of a fresh process, idle and after many live threads.
   {
-    global.gc?.();
-    const s = sentinel(file('memory.db'), () => 'allowed');
-    const idle = process.memoryUsage().rss;
-    for (let i = 0; i < SIZE.liveThreads; i++) await s.runner.handleMessage(`m-${i}`, people.employee(i), 'memory');
-    global.gc?.();
-    const loaded = process.memoryUsage().rss;
-    await s.close();
+    const probe = spawnSync(process.execPath, ['--expose-gc', '-r', 'tsx/cjs', path.join(__dirname, 'rss-probe.ts'), file('memory.db'), directoryFile, String(SIZE.liveThreads)], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+    if (probe.status !== 0) throw new Error(`rss probe failed: ${probe.stderr}`);
+    const { idle, loaded } = JSON.parse(probe.stdout) as { idle: number; loaded: number };
     results.memory = { rssIdleMb: mb(idle), rssAfterThreadsMb: mb(loaded), threads: SIZE.liveThreads };
-    rows.push([`memory (RSS)`, `${mb(idle)} MB idle`, '', `${mb(loaded)} MB after ${SIZE.liveThreads} threads`]);
+    rows.push([`memory (RSS, fresh process)`, `${mb(idle)} MB idle`, '', `${mb(loaded)} MB after ${SIZE.liveThreads} live threads`]);
   }
 
   // LLM cost: proposing prompt tokens on turn 1 and turn 20, and whether the static prefix is byte-identical.
@@ -141,18 +155,37 @@ async function main() {
     rows.push(['decide()', `${perCall.toFixed(2)} µs per call`, '', '']);
   }
 
-  results.slack = { measured: false, reason: 'the Slack load run (100 and 500 events/s vs a bare Bolt app) is not built yet' };
-  rows.push(['Slack event → ack / reply', 'not measured yet', '', '']);
+  // Slack: the app as `npm start` runs it, and a bare Bolt app, each in its own process, at steady rates.
+  {
+    const plan = { rates: [100, 500], secondsPerRate: SIZE.slackSeconds, threads: SIZE.slackThreads, warmupRate: 200, workDir: dir, directoryFile, employee: people.employee };
+    const bare = await slackLoad('bare-bolt', plan);
+    const ours = await slackLoad('sentinel', plan);
+    const errorsOf = (f: LoadFigures) => Object.values(f.errors).reduce((a, b) => a + b, 0);
+    results.slack = ours.map((f, i) => ({ rate: f.targetRate, threads: SIZE.slackThreads, sentinel: f, bareBolt: bare[i], ackP99Ratio: f.ackMs.p99 / bare[i]!.ackMs.p99 }));
+    ours.forEach((f, i) => {
+      const b = bare[i]!;
+      rows.push([
+        `Slack event → ack at ${f.targetRate}/s (${f.events} events, ${SIZE.slackThreads} threads)`,
+        `p50 ${f.ackMs.p50.toFixed(1)} ms, p99 ${f.ackMs.p99.toFixed(1)} ms`,
+        `bare Bolt p50 ${b.ackMs.p50.toFixed(1)}, p99 ${b.ackMs.p99.toFixed(1)}`,
+        `p99 ${(f.ackMs.p99 / b.ackMs.p99).toFixed(1)}× bare Bolt; errors ${errorsOf(f)} (bare ${errorsOf(b)}); sent at ${Math.round(f.achievedRate)}/s`,
+      ]);
+      rows.push([`Slack event → reply in thread at ${f.targetRate}/s`, `p50 ${f.replyMs!.p50.toFixed(1)} ms, p99 ${f.replyMs!.p99.toFixed(1)} ms`, '', 'offline planner; a real LLM adds its own latency']);
+    });
+  }
 
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...[['measure', 'Sentinel', 'LangGraph.js', 'notes'], ...rows].map((r) => (r[c] ?? '').length)));
+  const header = ['measure', 'Sentinel', 'reference', 'notes'];
+  const widths = [0, 1, 2, 3].map((c) => Math.max(...[header, ...rows].map((r) => (r[c] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((cell, c) => cell.padEnd(widths[c]!)).join(' | ')} |`;
-  process.stdout.write(`Sentinel benchmark${QUICK ? ' (quick)' : ''} — ${results.machine}\n${line(['measure', 'Sentinel', 'LangGraph.js', 'notes'])}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
-  const out = path.join(process.cwd(), 'bench', QUICK ? 'results.quick.json' : 'results.json');
+  process.stdout.write(`Sentinel benchmark${QUICK ? ' (quick)' : ''} — ${results.machine}\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
+  const out = OUT ?? path.join(process.cwd(), 'bench', QUICK ? 'results.quick.json' : 'results.json');
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`results: ${out}\n`);
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
-  process.exitCode = 1;
-});
+main()
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
