@@ -29,7 +29,15 @@ export interface AuditEntry {
 export const GENESIS_HASH = '0'.repeat(64);
 
 export function entryHash(prevHash: string, at: number, e: AuditEntry): string {
-  const content = canonicalJson({ at, kind: e.kind, actor: e.actor ?? null, conversationId: e.conversationId ?? null, data: e.data });
+  return hashOf(prevHash, at, e, canonicalJson(e.data));
+}
+
+/**
+ * The hashed content is the canonical JSON of { actor, at, conversationId, data, kind }; it is spelled
+ * out in key order so the (already canonical) data is not sorted and serialized a second time.
+ */
+function hashOf(prevHash: string, at: number, e: AuditEntry, dataJson: string): string {
+  const content = `{"actor":${JSON.stringify(e.actor ?? null)},"at":${JSON.stringify(at)},"conversationId":${JSON.stringify(e.conversationId ?? null)},"data":${dataJson},"kind":${JSON.stringify(e.kind)}}`;
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
@@ -51,13 +59,6 @@ const insertEntry = prepared((db) =>
 export function appendAudit(db: Db, entry: AuditEntry, at: number): void {
   const e: AuditEntry = { ...entry, data: redactSecrets(entry.data) as Record<string, unknown> };
   const prevHash = lastHash(db).get()?.hash ?? GENESIS_HASH;
-  insertEntry(db).run({
-    at,
-    kind: e.kind,
-    actor: e.actor ?? null,
-    conversationId: e.conversationId ?? null,
-    data: canonicalJson(e.data),
-    prevHash,
-    hash: entryHash(prevHash, at, e),
-  });
+  const data = canonicalJson(e.data);
+  insertEntry(db).run({ at, kind: e.kind, actor: e.actor ?? null, conversationId: e.conversationId ?? null, data, prevHash, hash: hashOf(prevHash, at, e, data) });
 }

@@ -15,5 +15,6 @@ function sortKeys(value: unknown): unknown {
 
 /** `out[key] = value` that also works for the key "__proto__" (plain assignment would set the prototype). */
 export function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

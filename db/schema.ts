@@ -89,7 +89,8 @@ export const executions = sqliteTable(
     createdAt: integer('created_at').notNull(),
     finishedAt: integer('finished_at'),
   },
-  (t) => [index('executions_requester').on(t.requester, t.createdAt)],
+  // No secondary indexes: nothing reads executions by anything but their key, and each index is one
+  // more page written per commit.
 );
 
 /** Hash-chained, append-only audit log. */
@@ -105,7 +106,7 @@ export const audit = sqliteTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_conversation').on(t.conversationId)],
+  // Append-only and read in order (verify, export): an index would cost a page write per entry.
 );
 
 // ---- Embedded backends: directory, MDM inventory, access grants, ticketing ----

@@ -1,0 +1,2 @@
+DROP INDEX `audit_conversation`;--> statement-breakpoint
+DROP INDEX `executions_requester`;
