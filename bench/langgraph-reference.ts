@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Annotation, Command, END, START, StateGraph, interrupt } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { openDatabase } from '../db/client';
@@ -84,6 +85,11 @@ export function langgraphReference(opts: { checkpointFile: string; backendFile: 
     },
     async approve(thread: string) {
       return graph.invoke(new Command({ resume: { approved: true } }), { configurable: { thread_id: thread } });
+    },
+    /** The checkpoint database's size on disk, with its write-ahead log folded in first. */
+    checkpointBytes() {
+      saver.db.pragma('wal_checkpoint(TRUNCATE)');
+      return fs.existsSync(opts.checkpointFile) ? fs.statSync(opts.checkpointFile).size : 0;
     },
     close() {
       saver.db.close();

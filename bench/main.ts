@@ -92,33 +92,49 @@ async function main() {
   }
   results.turns = turns;
 
-  // Storage: bytes per turn over many threads, and whether a growing thread stays flat.
+  // Storage: bytes per turn over many threads, and whether a growing thread stays flat (bytes added per
+  // turn over the first and the last fifth of a long thread; whole windows, since files grow by pages).
   {
+    const window = SIZE.longThread / 5;
+    const longThread = async (turn: (t: number) => Promise<unknown>, bytes: () => number) => {
+      const perTurn: number[] = [];
+      let last = bytes();
+      for (let t = 1; t <= SIZE.longThread; t++) {
+        await turn(t);
+        if (t % window === 0) {
+          const now = bytes();
+          perTurn.push((now - last) / window);
+          last = now;
+        }
+      }
+      return perTurn;
+    };
+
     const dbPath = file('storage.db');
     const s = sentinel(dbPath, () => 'allowed');
-    const empty = bytesOnDisk(s.database.sqlite, dbPath);
+    const ourBytes = () => bytesOnDisk(s.database.sqlite, dbPath);
+    const empty = ourBytes();
     for (let i = 0; i < SIZE.storageTurns; i++) await s.runner.handleMessage(`st-${i % SIZE.storageThreads}`, people.employee(i), `storage ${i}`);
-    const ours = (bytesOnDisk(s.database.sqlite, dbPath) - empty) / SIZE.storageTurns;
-    const growth: number[] = [];
-    let last = bytesOnDisk(s.database.sqlite, dbPath);
-    for (let t = 1; t <= SIZE.longThread; t++) {
-      await s.runner.handleMessage('long-thread', people.employee(t), `turn ${t}`);
-      if (t % 5 === 0) {
-        const now = bytesOnDisk(s.database.sqlite, dbPath);
-        growth.push((now - last) / 5);
-        last = now;
-      }
-    }
+    const ours = (ourBytes() - empty) / SIZE.storageTurns;
+    const ourLong = await longThread((t) => s.runner.handleMessage('long-thread', people.employee(t), `turn ${t}`), ourBytes);
     await s.close();
+
     const ref = langgraphReference({ checkpointFile: file('lg-storage.db'), backendFile: file('lg-storage-backends.db'), directory: people.directory, llm: scriptedLlm(() => 'allowed') });
-    const refEmpty = sizeOf(file('lg-storage.db'));
+    const refEmpty = ref.checkpointBytes();
     for (let i = 0; i < SIZE.storageTurns; i++) await ref.message(`st-${i % SIZE.storageThreads}`, people.employee(i), `storage ${i}`);
-    ref.close(); // closing checkpoints the WAL into the file
-    const refBytes = sizeOf(file('lg-storage.db'));
-    const firstGrowth = growth[0] ?? 0;
-    const lastGrowth = growth[growth.length - 1] ?? 0;
-    results.storage = { bytesPerTurn: ours, langgraphBytesPerTurn: (refBytes - refEmpty) / SIZE.storageTurns, longThreadBytesPerTurn: growth };
-    rows.push([`storage per turn (${SIZE.storageTurns} turns, ${SIZE.storageThreads} threads)`, `${Math.round(ours)} B`, `LangGraph.js ${Math.round((refBytes - refEmpty) / SIZE.storageTurns)} B`, `long thread: ${Math.round(firstGrowth)} B/turn at 5 turns, ${Math.round(lastGrowth)} B/turn at ${SIZE.longThread}`]);
+    const refPerTurn = (ref.checkpointBytes() - refEmpty) / SIZE.storageTurns;
+    const refLong = await longThread((t) => ref.message('long-thread', people.employee(t), `turn ${t}`), () => ref.checkpointBytes());
+    ref.close();
+
+    const ends = (xs: number[]) => `${Math.round(xs[0] ?? NaN)} → ${Math.round(xs[xs.length - 1] ?? NaN)} B/turn`;
+    results.storage = { bytesPerTurn: ours, langgraphBytesPerTurn: refPerTurn, longThreadWindow: window, longThreadBytesPerTurn: ourLong, langgraphLongThreadBytesPerTurn: refLong };
+    rows.push([`storage per turn (${SIZE.storageTurns} turns, ${SIZE.storageThreads} threads)`, `${Math.round(ours)} B`, `LangGraph.js ${Math.round(refPerTurn)} B`, '']);
+    rows.push([
+      `storage, one thread of ${SIZE.longThread} turns (turns 1–${window} → last ${window})`,
+      ends(ourLong),
+      `LangGraph.js ${ends(refLong)}`,
+      'flat = the same bytes per turn at the end as at the start',
+    ]);
   }
 
   // Memory: resident set of a fresh process, idle and after many live threads.

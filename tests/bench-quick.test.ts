@@ -22,8 +22,10 @@ test('npm run bench -- --quick produces every figure', () => {
     for (const v of [t.sentinel.median, t.sentinel.p99, t.sentinel.perSecond, t.sentinelInMemory.median, t.langgraph.median, t.langgraph.p99, t.ratio, t.persistenceShare, t.flushesPerTurn]) expect(finite(v)).toBe(true);
   }
   expect(finite(r.storage.bytesPerTurn) && finite(r.storage.langgraphBytesPerTurn)).toBe(true);
-  expect(r.storage.longThreadBytesPerTurn.length).toBeGreaterThan(1);
-  expect(r.storage.longThreadBytesPerTurn.every(finite)).toBe(true);
+  for (const series of [r.storage.longThreadBytesPerTurn, r.storage.langgraphLongThreadBytesPerTurn]) {
+    expect(series.length).toBeGreaterThan(1);
+    expect(series.every(finite)).toBe(true);
+  }
   expect(finite(r.memory.rssIdleMb) && finite(r.memory.rssAfterThreadsMb)).toBe(true);
   expect(finite(r.tokens.firstTurn) && finite(r.tokens.turn20) && finite(r.tokens.staticPrefix)).toBe(true);
   expect(typeof r.tokens.prefixByteIdentical).toBe('boolean');
