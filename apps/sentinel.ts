@@ -43,7 +43,7 @@ export function createSentinel(
   const llm = overrides.llm ?? createLlm(config);
   const runner = new ConversationRunner({
     db: database.db,
-    syncToDisk: overrides.syncToDisk ?? database.syncToDisk,
+    syncToDisk: overrides.syncToDisk ?? (() => database.wal.sync()),
     backends,
     llm,
     rules: defaultRules,

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Annotation, Command, END, START, StateGraph, interrupt } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
 import { openDatabase } from '../db/client';
@@ -11,6 +10,7 @@ import { embeddedBackends } from '../tools/backends/embedded';
 import type { DirectoryFile } from '../tools/backends/embedded/directory-file';
 import { seedIfEmpty } from '../tools/backends/embedded/seed';
 import { findTool } from '../tools/registry';
+import { bytesOnDisk } from './measure';
 
 interface Action {
   key: string;
@@ -86,11 +86,7 @@ export function langgraphReference(opts: { checkpointFile: string; backendFile: 
     async approve(thread: string) {
       return graph.invoke(new Command({ resume: { approved: true } }), { configurable: { thread_id: thread } });
     },
-    /** The checkpoint database's size on disk, with its write-ahead log folded in first. */
-    checkpointBytes() {
-      saver.db.pragma('wal_checkpoint(TRUNCATE)');
-      return fs.existsSync(opts.checkpointFile) ? fs.statSync(opts.checkpointFile).size : 0;
-    },
+    checkpointBytes: () => bytesOnDisk(saver.db, opts.checkpointFile),
     close() {
       saver.db.close();
       backendDb.close();

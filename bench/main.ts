@@ -2,19 +2,16 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { encode } from 'gpt-tokenizer';
-import { createSentinel } from '../apps/sentinel';
-import { loadConfig } from '../config';
 import { PROPOSER_SYSTEM_PROMPT, proposerUserContent } from '../machines/llm/prompts';
 import type { ChatMessage } from '../db/messages';
 import { decide } from '../policies/decide';
 import { defaultRules } from '../policies/rules';
 import { toolDefinitions } from '../tools/registry';
 import { langgraphReference } from './langgraph-reference';
-import { mb, stats, timed } from './measure';
+import { bytesOnDisk, mb, stats, timed } from './measure';
 import { population, writeDirectoryFile } from './population';
-import { SCENARIOS, scriptedLlm, type ScenarioName } from './scenarios';
+import { benchSentinel, SCENARIOS, scriptedLlm, type ScenarioName } from './scenarios';
 import { slackLoad, type LoadFigures } from './slack-load';
 
 const QUICK = process.argv.includes('--quick');
@@ -25,23 +22,10 @@ const SIZE = QUICK
   : { warmup: 500, turns: 1_500, storageTurns: 10_000, storageThreads: 1_000, liveThreads: 10_000, longThread: 200, slackSeconds: 10, slackThreads: 1_000 };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
 const file = (name: string) => path.join(dir, name);
-const silent = pino({ level: 'silent' });
 const people = population(SIZE.liveThreads);
 const directoryFile = writeDirectoryFile(dir, people.directory);
 
-/** Shipped settings throughout (durability, rate limit, history); only the directory and the LLM are the bench's. */
-function sentinel(dbPath: string, scenario: () => ScenarioName) {
-  const config = loadConfig({ SENTINEL_DB: dbPath, SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directoryFile });
-  return createSentinel(config, silent, { llm: scriptedLlm(scenario) });
-}
-
-/** The database file plus its write-ahead log. */
-const sizeOf = (dbPath: string) => [dbPath, `${dbPath}-wal`].filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
-
-function bytesOnDisk(db: { pragma(s: string): unknown }, dbPath: string): number {
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  return sizeOf(dbPath);
-}
+const sentinel = (dbPath: string, scenario: () => ScenarioName) => benchSentinel(dbPath, directoryFile, scenario);
 
 /** Untimed turns first (other threads, other people), so the timed ones run on warm code. */
 async function sentinelTurns(dbPath: string, scenario: ScenarioName, n: number, threads = 100) {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Small timing helpers: numbers are printed, never asserted (machines are shared and noisy). */
 export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
@@ -20,3 +22,9 @@ export async function timed(n: number, run: (i: number) => Promise<unknown>): Pr
 }
 
 export const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+
+/** A SQLite file's size with its write-ahead log folded in first (0 before it exists). */
+export function bytesOnDisk(db: { pragma(s: string): unknown }, dbPath: string): number {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  return [dbPath, `${dbPath}-wal`].filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
+}

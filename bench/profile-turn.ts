@@ -4,17 +4,13 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import pino from 'pino';
-import { createSentinel } from '../apps/sentinel';
-import { loadConfig } from '../config';
 import { population, writeDirectoryFile } from './population';
-import { scriptedLlm } from './scenarios';
+import { benchSentinel } from './scenarios';
 
 (async () => {
   const people = population(10_000);
   const directory = writeDirectoryFile(fs.mkdtempSync(`${os.tmpdir()}/sentinel-profile-`), people.directory);
-  const config = loadConfig({ SENTINEL_DB: process.argv[2] ?? ':memory:', SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directory });
-  const s = createSentinel(config, pino({ level: 'silent' }), { llm: scriptedLlm(() => 'allowed') });
+  const s = benchSentinel(process.argv[2] ?? ':memory:', directory, () => 'allowed');
   for (let i = 0; i < 100; i++) await s.runner.handleMessage(`w-${i % 50}`, people.employee(i), 'x');
   const t = performance.now();
   const turns = Number(process.env.TURNS ?? 1000);

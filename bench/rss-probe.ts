@@ -4,11 +4,8 @@
  * nothing the benchmark did before is counted. Prints one JSON line.
  * Usage: node -r tsx/cjs bench/rss-probe.ts <db> <directory.json> <threads>
  */
-import pino from 'pino';
-import { createSentinel } from '../apps/sentinel';
-import { loadConfig } from '../config';
 import { population } from './population';
-import { scriptedLlm } from './scenarios';
+import { benchSentinel } from './scenarios';
 
 const settle = async () => {
   global.gc?.();
@@ -19,9 +16,9 @@ const settle = async () => {
 (async () => {
   const [db, directory, threadsArg] = process.argv.slice(2);
   const threads = Number(threadsArg);
+  if (!db || !directory || !(threads > 0)) throw new Error('usage: rss-probe.ts <db> <directory.json> <threads>');
   const people = population(threads);
-  const config = loadConfig({ SENTINEL_DB: db, SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directory });
-  const s = createSentinel(config, pino({ level: 'silent' }), { llm: scriptedLlm(() => 'allowed') });
+  const s = benchSentinel(db, directory, () => 'allowed');
   const idle = await settle();
   for (let i = 0; i < threads; i++) await s.runner.handleMessage(`live-${i}`, people.employee(i), 'memory');
   const loaded = await settle();

@@ -1,3 +1,6 @@
+import pino from 'pino';
+import { createSentinel } from '../apps/sentinel';
+import { loadConfig } from '../config';
 import type { LlmProvider } from '../machines/llm/provider';
 import type { Plan } from '../machines/types';
 
@@ -23,4 +26,10 @@ export function scriptedLlm(scenario: () => ScenarioName): LlmProvider {
     propose: async (req) => planFor(scenario(), req.requester.id),
     summarize: async (req) => `Done: ${req.executed.map((e) => e.tool).join(', ')}.`,
   };
+}
+
+/** Sentinel at shipped settings (durability, rate limit, history); only the directory and the LLM are the bench's. */
+export function benchSentinel(dbPath: string, directoryFile: string, scenario: () => ScenarioName) {
+  const config = loadConfig({ SENTINEL_DB: dbPath, SENTINEL_LLM: 'offline', SENTINEL_DIRECTORY: directoryFile });
+  return createSentinel(config, pino({ level: 'silent' }), { llm: scriptedLlm(scenario) });
 }

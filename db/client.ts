@@ -10,8 +10,7 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 export interface SentinelDb {
   db: Db;
   sqlite: Database.Database;
-  /** Resolves once every commit so far is on disk (see WalSync); the write-ahead rule for side effects. */
-  syncToDisk(): Promise<void>;
+  /** `wal.sync()` resolves once every commit so far is on disk: the write-ahead rule for side effects. */
   wal: WalSync;
   close(): void;
 }
@@ -21,7 +20,7 @@ const migrationsFolder = path.join(__dirname, 'migrations');
 /**
  * Opens (creating if needed) the SQLite file, applies the committed migrations and sets durable settings:
  * WAL so readers never block the writer; synchronous=NORMAL, so every commit survives the process dying,
- * and `syncToDisk()` before anything irreversible, so what guards a side effect survives a power cut;
+ * and `wal.sync()` before anything irreversible, so what guards a side effect survives a power cut;
  * and a busy timeout so a second process waits instead of failing at once.
  */
 export function openDatabase(file: string, opts: { busyTimeoutMs?: number } = {}): SentinelDb {
@@ -37,7 +36,6 @@ export function openDatabase(file: string, opts: { busyTimeoutMs?: number } = {}
   return {
     db,
     sqlite,
-    syncToDisk: () => wal.sync(),
     wal,
     close: () => {
       wal.close();
