@@ -75,6 +75,9 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   try {
     await app.init();
   } catch (err) {
+    // Only Slack's own answer (ok: false, a platform error) is a verdict on the token. A refused connection,
+    // a DNS failure or a 5xx says nothing about it: it goes up unchanged, and main.ts waits for Slack.
+    if ((err as { code?: unknown } | null)?.code !== 'slack_webapi_platform_error') throw err;
     throw new SlackStartError(`Slack rejected SLACK_BOT_TOKEN (auth.test: ${errorText(err)}). Check the token, or run \`npm run cli\` to try Sentinel without Slack.`);
   }
   const identity = new SlackIdentity(app.client, sentinel.backends.directory, { ttlMs: opts.identityTtlMs ?? 60_000, now, logger });
@@ -90,6 +93,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     await app.start();
   } catch (err) {
     unsubscribe();
+    if ((err as { code?: unknown } | null)?.code !== 'slack_webapi_platform_error') throw err;
     throw new SlackStartError(`Slack refused the Socket Mode connection for SLACK_APP_TOKEN (apps.connections.open: ${errorText(err)}). It must be an app-level token with connections:write, and Socket Mode must be on.`);
   }
   logger.info('connected to Slack (Socket Mode)');
