@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/audit';
 import { getApproval, insertApproval } from '../../db/approvals';
 import { canonicalJson } from '../../db/canonical-json';
+import { nestedDeeperThan } from '../../db/json-depth';
 import { actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
 import { transact } from '../../db/transact';
 import { decide } from '../../policies/decide';
@@ -23,12 +24,21 @@ interface Checked {
 
 const deny = (reason: string, rule: string): Decision => ({ effect: 'deny', reason, rule });
 
-function parseArgs(text: string): { ok: true; value: unknown } | { ok: false } {
+/**
+ * Deepest nesting accepted in a call's arguments; every tool's input is flat or one level deep. Deeper
+ * input is refused here, at parse time, so nothing downstream ever walks it.
+ */
+const MAX_ARG_DEPTH = 32;
+
+function parseArgs(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch {
-    return { ok: false };
+    return { ok: false, reason: 'The proposed arguments were not valid JSON.' };
   }
+  if (nestedDeeperThan(value, MAX_ARG_DEPTH)) return { ok: false, reason: `The proposed arguments are nested more than ${MAX_ARG_DEPTH} levels deep.` };
+  return { ok: true, value };
 }
 
 /** Validates one raw proposal and asks policy; every failure is a denial with a reason, never a throw. */
@@ -40,7 +50,8 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
     return { tool: tool.name, args: call.arguments, decision: deny(`The proposed arguments are too large (over ${PLAN_LIMITS.args} characters).`, 'invalid-arguments'), target: null };
   }
   const parsed = parseArgs(call.arguments);
-  if (!parsed.ok) return { tool: tool.name, args: call.arguments, decision: deny('The proposed arguments were not valid JSON.', 'invalid-arguments'), target: null };
+  // The raw text is kept (and stored truncated), never the parsed value: it may be too deep to walk.
+  if (!parsed.ok) return { tool: tool.name, args: call.arguments, decision: deny(parsed.reason, 'invalid-arguments'), target: null };
   const valid = tool.input.safeParse(parsed.value);
   if (!valid.success) {
     const issues = valid.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ');
