@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { prepared } from './prepared';
+import { redactText } from './redact';
 import { messages } from './schema';
 
 export interface ChatMessage {
@@ -47,9 +48,13 @@ const newest = prepared((db) =>
     .prepare(),
 );
 
-/** Appends a message and forgets all but the newest `keep`, so memory per thread stays bounded. */
+/**
+ * Appends a message and forgets all but the newest `keep`, so memory per thread stays bounded. Secrets a
+ * person typed ("my password is …", a pasted token) are masked first: history is kept on disk and sent
+ * back to the LLM on later turns, and neither needs them.
+ */
 export function appendMessage(db: Db, conversationId: string, m: ChatMessage, keep: number, now: number): void {
-  const { lastInsertRowid } = insertMessage(db).run({ conversationId, role: m.role, author: m.author ?? null, content: m.content, now });
+  const { lastInsertRowid } = insertMessage(db).run({ conversationId, role: m.role, author: m.author ?? null, content: redactText(m.content), now });
   const cutoff = cutoffId(db).get({ conversationId, skip: Math.max(keep, 1) - 1 });
   if (cutoff && cutoff.id <= Number(lastInsertRowid)) deleteOlder(db).run({ conversationId, cutoff: cutoff.id });
 }

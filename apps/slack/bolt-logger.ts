@@ -1,15 +1,29 @@
 import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { redactText } from '../../db/redact';
 
-const SECRET = /\b(xox[abposre]-|xapp-)[A-Za-z0-9-]+/g;
-
-/** Bolt logs preformatted strings, which pino's path redaction cannot see into: scrub tokens from them. */
+/**
+ * Bolt logs preformatted strings, which pino's path redaction cannot see into: scrub them as text. At
+ * debug level they include whole Socket Mode envelopes, so the user's message is in them as well as the
+ * tokens; the same masking as the audit log applies.
+ */
 export function scrubTokens(text: string): string {
-  return text.replace(SECRET, '$1[redacted]');
+  return redactText(text);
+}
+
+/** A log argument as text; an object JSON cannot write (a cycle, a BigInt) is logged by its type, never thrown. */
+function asText(p: unknown): string {
+  if (typeof p === 'string') return p;
+  if (p instanceof Error) return p.stack ?? p.message;
+  try {
+    return JSON.stringify(p) ?? String(p);
+  } catch {
+    return `[unserializable ${Object.prototype.toString.call(p)}]`;
+  }
 }
 
 function line(parts: unknown[]): string {
-  return scrubTokens(parts.map((p) => (typeof p === 'string' ? p : p instanceof Error ? p.stack ?? p.message : JSON.stringify(p))).join(' '));
+  return scrubTokens(parts.map(asText).join(' '));
 }
 
 const FROM_PINO: Record<string, LogLevel> = {
