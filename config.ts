@@ -20,8 +20,9 @@ const EnvSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
-  OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  // 20 s × 2 attempts + 1 s backoff = at most 41 s before the apology (llmCallBoundMs in machines/llm/openai.ts).
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().max(600_000).default(20_000),
+  OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),

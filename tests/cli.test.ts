@@ -1,3 +1,5 @@
+import { APOLOGY } from '../machines/agent';
+import { startFakeOpenAI } from './support/fake-openai';
 import { tempDbPath } from './support/harness';
 import { runEntry } from './support/processes';
 
@@ -65,6 +67,24 @@ describe('CLI one-shot (child process)', () => {
     const r = cli(['--as', 'intern', 'hi'], { ...env, SENTINEL_LLM: 'openai' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/OPENAI_API_KEY/);
+  });
+
+  test('an LLM endpoint that never answers: a warn line per failed attempt on stderr, then the apology', async () => {
+    // The server never answers, so it needs no event loop while spawnSync blocks: the kernel accepts the connection.
+    const llm = await startFakeOpenAI([{ hang: true }, { hang: true }]);
+    try {
+      const llmEnv = { SENTINEL_LLM: 'openai', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: llm.baseURL, OPENAI_TIMEOUT_MS: '300', OPENAI_MAX_RETRIES: '1', LOG_LEVEL: 'warn' };
+      const r = cli(['--as', 'intern', 'reset my password'], { ...env, ...llmEnv });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(APOLOGY);
+      const warns = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string; cause: string });
+      expect(warns.map((w) => [w.level, w.msg, w.cause])).toEqual([
+        [40, 'LLM propose failed (attempt 1 of 2); retrying', 'no answer within 300 ms'],
+        [40, 'LLM propose failed (attempt 2 of 2); giving up', 'no answer within 300 ms'],
+      ]);
+    } finally {
+      await llm.close();
+    }
   });
 
   test('text mode prints the reply and how to answer approvals', () => {

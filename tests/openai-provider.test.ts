@@ -1,4 +1,5 @@
-import { openaiProvider } from '../machines/llm/openai';
+import { llmCallBoundMs, openaiProvider } from '../machines/llm/openai';
+import { createLogger } from '../apps/logger';
 import { PROPOSER_SYSTEM_PROMPT } from '../machines/llm/prompts';
 import { APOLOGY } from '../machines/agent';
 import { completion, startFakeOpenAI, toolCall, type Reply } from './support/fake-openai';
@@ -15,8 +16,16 @@ async function withServer(replies: Reply[], fn: (s: Awaited<ReturnType<typeof st
   }
 }
 
-const provider = (baseURL: string, over: { timeoutMs?: number; maxRetries?: number } = {}) =>
-  openaiProvider({ apiKey: 'sk-test', baseURL, model: 'test-model', timeoutMs: over.timeoutMs ?? 5000, maxRetries: over.maxRetries ?? 2 });
+const provider = (baseURL: string, over: { timeoutMs?: number; maxRetries?: number; logger?: ReturnType<typeof createLogger> } = {}) =>
+  openaiProvider({ apiKey: 'sk-test', baseURL, model: 'test-model', timeoutMs: over.timeoutMs ?? 5000, maxRetries: over.maxRetries ?? 2, logger: over.logger });
+
+/** The app's real logger (levels, redaction) writing JSON lines into an array instead of stderr. */
+function capturedLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+  const logger = createLogger('trace', { write: (s: string) => void (raw.push(s), lines.push(JSON.parse(s))) });
+  return { logger, lines, raw };
+}
 
 describe('openai provider against a local Chat Completions server', () => {
   test('sends the system prompt, delimited user text and every tool; returns the tool calls raw', async () => {
@@ -62,6 +71,79 @@ describe('openai provider against a local Chat Completions server', () => {
       await expect(provider(s.baseURL, { timeoutMs: 200, maxRetries: 1 }).propose({ requester, history: [], message: 'hi' })).rejects.toThrow();
       expect(s.requests).toHaveLength(2);
     });
+  });
+
+  test('a hanging endpoint: every attempt is logged at warn with its cause and the wait, and the turn apologises within the bound', async () => {
+    const timing = { timeoutMs: 300, maxRetries: 2 };
+    const bound = llmCallBoundMs(timing);
+    expect(bound).toBe(300 * 3 + 1000 + 2000);
+    await withServer([{ hang: true }, { hang: true }, { hang: true }], async (s) => {
+      const { logger, lines, raw } = capturedLogger();
+      const sentinel = openSentinel({ llm: provider(s.baseURL, { ...timing, logger }) });
+      const started = Date.now();
+      const r = await sentinel.runner.handleMessage('t', await sentinel.identify('intern'), 'reset my password');
+      const elapsed = Date.now() - started;
+      await sentinel.close();
+
+      expect(r.reply).toBe(APOLOGY);
+      expect(r.state).toBe('idle');
+      expect(s.requests).toHaveLength(3);
+      // Three timeouts really waited for, and no more than the stated bound (plus the turn's own work).
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(elapsed).toBeLessThan(bound + 500);
+      const warns = lines.filter((l) => l.level === 40);
+      expect(warns.map((l) => [l.call, l.attempt, l.attempts, l.cause])).toEqual([
+        ['propose', 1, 3, 'no answer within 300 ms'],
+        ['propose', 2, 3, 'no answer within 300 ms'],
+        ['propose', 3, 3, 'no answer within 300 ms'],
+      ]);
+      expect(warns[0]!.retryInMs).toEqual(expect.any(Number));
+      expect(warns[0]!.retryInMs as number).toBeLessThanOrEqual(1000);
+      expect(warns[1]!.retryInMs as number).toBeLessThanOrEqual(2000);
+      expect(warns[2]).not.toHaveProperty('retryInMs');
+      expect(warns[2]!.msg).toMatch(/giving up/);
+      expect(raw.join('')).not.toContain('sk-test');
+    });
+  });
+
+  test('an answer whose body never finishes is cut off at the timeout too, not only one that never starts', async () => {
+    await withServer([{ hang: 'body' }], async (s) => {
+      const { logger, lines } = capturedLogger();
+      const started = Date.now();
+      await expect(provider(s.baseURL, { logger, timeoutMs: 300, maxRetries: 0 }).propose({ requester, history: [], message: 'hi' })).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(lines.filter((l) => l.level === 40).map((l) => l.cause)).toEqual(['no answer within 300 ms']);
+    });
+  });
+
+  test('Retry-After is honoured (within the backoff cap) and logged as the wait', async () => {
+    await withServer(
+      [{ status: 429, headers: { 'retry-after-ms': '50' }, body: { error: { message: 'slow down' } } }, { body: completion({ content: 'hello' }) }],
+      async (s) => {
+        const { logger, lines } = capturedLogger();
+        const started = Date.now();
+        await expect(provider(s.baseURL, { logger }).propose({ requester, history: [], message: 'hi' })).resolves.toEqual({ text: 'hello', calls: [] });
+        expect(Date.now() - started).toBeLessThan(500); // 50 ms, not the 0.5–1 s default backoff
+        expect(lines.filter((l) => l.level === 40).map((l) => [l.attempt, l.cause, l.retryInMs])).toEqual([[1, 'HTTP 429: 429 slow down', 50]]);
+      },
+    );
+  });
+
+  test('a refused key is not retried: one warn line naming the status, then the error', async () => {
+    await withServer([{ status: 401, body: { error: { message: 'bad key' } } }], async (s) => {
+      const { logger, lines } = capturedLogger();
+      await expect(provider(s.baseURL, { logger }).summarize({ requester, message: 'x', executed: [] })).rejects.toThrow(/401/);
+      expect(s.requests).toHaveLength(1);
+      expect(lines.filter((l) => l.level === 40).map((l) => [l.call, l.attempt, l.cause])).toEqual([['summarize', 1, 'HTTP 401: 401 bad key']]);
+    });
+  });
+
+  test('a closed port is reported as a connection failure with its code', async () => {
+    const { logger, lines } = capturedLogger();
+    const s = await startFakeOpenAI([]);
+    await s.close(); // its port is now closed
+    await expect(provider(s.baseURL, { logger, maxRetries: 0 }).propose({ requester, history: [], message: 'hi' })).rejects.toThrow();
+    expect(lines.filter((l) => l.level === 40).map((l) => l.cause)).toEqual(['connection failed (ECONNREFUSED)']);
   });
 
   test('malformed and hostile replies are bounded, never trusted', async () => {

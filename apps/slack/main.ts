@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, loadDotEnv } from '../../config';
 import { pruneSlackMessages } from '../../db/slack-events';
 import { createLogger } from '../logger';
 import { createSentinel } from '../sentinel';
+import { llmWithLogger } from '../../machines/llm/openai';
 import { SlackStartError, startSlackApp } from './app';
 import { slackSettings } from './settings';
 
@@ -23,7 +24,7 @@ async function main(): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel ?? 'info');
-  const sentinel = createSentinel(config, logger);
+  const sentinel = createSentinel(config, logger, { llm: llmWithLogger(config, logger) });
   let slack;
   try {
     slack = await startSlackApp({ settings, sentinel, logger });

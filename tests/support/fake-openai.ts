@@ -8,7 +8,7 @@ export interface RecordedRequest {
 }
 
 /** One scripted reply: an HTTP status with a JSON body, or a delay that outlasts the client's timeout. */
-export type Reply = { status?: number; body: unknown; delayMs?: number } | { hang: true };
+export type Reply = { status?: number; body: unknown; delayMs?: number; headers?: Record<string, string> } | { hang: true | 'body' };
 
 /**
  * A local server speaking the Chat Completions wire format (POST /v1/chat/completions), so the real
@@ -22,9 +22,13 @@ export async function startFakeOpenAI(replies: Reply[]) {
     req.on('end', () => {
       requests.push({ path: req.url ?? '', headers: req.headers, body: raw ? JSON.parse(raw) : {} });
       const reply = replies.shift() ?? { status: 500, body: { error: { message: 'no scripted reply' } } };
-      if ('hang' in reply) return; // never answers: the client must time out
+      if ('hang' in reply) {
+        // never answers, or sends the headers and never finishes the body: the client must time out
+        if (reply.hang === 'body') res.writeHead(200, { 'content-type': 'application/json' }).write('{"id":');
+        return;
+      }
       setTimeout(() => {
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
         res.end(JSON.stringify(reply.body));
       }, reply.delayMs ?? 0);
     });
