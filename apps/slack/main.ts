@@ -11,11 +11,14 @@ const KEEP_MESSAGE_KEYS_MS = 24 * 3_600_000;
 
 /** `npm start`: Sentinel in Slack over Socket Mode. Exit 2 = configuration to fix, 1 = failure. */
 async function main(): Promise<number> {
-  let config, settings;
+  let config, settings, logger, sentinel;
   try {
     loadDotEnv();
     config = loadConfig();
     settings = slackSettings(config);
+    logger = createLogger(config.logLevel ?? 'info');
+    // Opening the database can be a configuration error too (SENTINEL_DB a directory, not SQLite, …).
+    sentinel = createSentinel(config, logger, { llm: llmWithLogger(config, logger) });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sentinel: ${err.message}\n`);
@@ -23,8 +26,6 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel ?? 'info');
-  const sentinel = createSentinel(config, logger, { llm: llmWithLogger(config, logger) });
   let slack;
   try {
     slack = await startSlackApp({ settings, sentinel, logger });
