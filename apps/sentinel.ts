@@ -13,6 +13,7 @@ import { demoDirectory } from '../tools/backends/embedded/demo-directory';
 import { readDirectoryFile } from '../tools/backends/embedded/directory-file';
 import { embeddedBackends } from '../tools/backends/embedded';
 import { seedIfEmpty } from '../tools/backends/embedded/seed';
+import { syncDirectoryFile } from './directory/sync';
 import type { Backends } from '../tools/backends/types';
 
 export interface Sentinel {
@@ -37,7 +38,9 @@ export function createSentinel(
 ): Sentinel {
   const now = overrides.now ?? Date.now;
   const database = openDatabase(config.dbPath, { busyTimeoutMs: config.dbBusyMs });
-  seedIfEmpty(database.db, config.directoryFile ? readDirectoryFile(config.directoryFile) : demoDirectory, now());
+  // A directory file is the source of truth and is re-synced on every start; the demo data is seeded once.
+  if (config.directoryFile) syncDirectoryFile(database.db, config.directoryFile, readDirectoryFile(config.directoryFile), now(), logger);
+  else seedIfEmpty(database.db, demoDirectory, now());
   const embedded = embeddedBackends(database.db);
   const backends = overrides.backends ? overrides.backends(embedded) : embedded;
   const llm = overrides.llm ?? createLlm(config);

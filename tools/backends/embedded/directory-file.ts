@@ -50,21 +50,49 @@ export const DirectoryFileSchema = z.object({
 
 export type DirectoryFile = z.infer<typeof DirectoryFileSchema>;
 
-export function readDirectoryFile(file: string): DirectoryFile {
+export type DirectoryFileResult = { ok: true; data: DirectoryFile } | { ok: false; problem: string };
+
+/** Reads and checks a directory file; the problem, when there is one, names the file and what is wrong. */
+export function loadDirectoryFile(file: string): DirectoryFileResult {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`SENTINEL_DIRECTORY: cannot read ${file}: ${(err as Error).message}`);
+    return { ok: false, problem: `cannot read ${file}: ${(err as Error).message}` };
   }
   const parsed = DirectoryFileSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`SENTINEL_DIRECTORY: ${file} is not a valid directory file:\n${issues}`);
+    return { ok: false, problem: `${file} is not a valid directory file:\n${issues}` };
   }
-  const users = new Set(parsed.data.users.map((u) => u.id));
-  for (const d of parsed.data.devices) {
-    if (!users.has(d.owner)) throw new Error(`SENTINEL_DIRECTORY: device ${d.id} has unknown owner ${d.owner}`);
+  const { users, devices, systems } = parsed.data;
+  // Ids and emails are keys in the database: a duplicate would fail halfway through a sync.
+  const duplicate =
+    firstDuplicate(users.map((u) => u.id), 'user id') ??
+    // Emails are looked up ignoring case, so two that differ only in case would be ambiguous.
+    firstDuplicate(users.map((u) => u.email.toLowerCase()), 'email') ??
+    firstDuplicate(devices.map((d) => d.id), 'device id') ??
+    firstDuplicate(systems.map((s) => s.id), 'system id');
+  if (duplicate) return { ok: false, problem: `${file}: ${duplicate}` };
+  const ids = new Set(users.map((u) => u.id));
+  for (const d of devices) {
+    if (!ids.has(d.owner)) return { ok: false, problem: `${file}: device ${d.id} has unknown owner ${d.owner}` };
   }
-  return parsed.data;
+  return { ok: true, data: parsed.data };
+}
+
+function firstDuplicate(values: string[], what: string): string | null {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return `${what} ${v} appears more than once`;
+    seen.add(v);
+  }
+  return null;
+}
+
+/** As loadDirectoryFile, for startup, where a bad file stops the program with the message. */
+export function readDirectoryFile(file: string): DirectoryFile {
+  const r = loadDirectoryFile(file);
+  if (!r.ok) throw new Error(`SENTINEL_DIRECTORY: ${r.problem}`);
+  return r.data;
 }
