@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { APOLOGY } from '../machines/agent';
 import { startFakeOpenAI } from './support/fake-openai';
 import { tempDbPath } from './support/harness';
@@ -63,6 +64,20 @@ describe('CLI one-shot (child process)', () => {
     }
   });
 
+  test('--as with a user the directory does not know is a usage error naming the user and where to find valid ones', () => {
+    for (const args of [['--as', 'bob', 'hi'], ['--as', 'bob', '--json', '--approve', 'apr_1']]) {
+      const r = cli(args, env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/--as: no user "bob" in the directory/);
+      expect(r.stderr).toMatch(/Known users: [^\n]*\bintern\b/);
+      expect(r.stderr).toMatch(/Known users: [^\n]*\bsam\b/);
+      expect(r.stderr).toMatch(/npm run cli/);
+      expect(r.stdout).toBe('');
+    }
+    // An email the directory knows is a known user.
+    expect(cli(['--as', 'alice@example.com', 'hi'], env).code).toBe(0);
+  });
+
   test('bad configuration names the variable', () => {
     const r = cli(['--as', 'intern', 'hi'], { ...env, SENTINEL_LLM: 'openai' });
     expect(r.code).toBe(2);
@@ -92,6 +107,30 @@ describe('CLI one-shot (child process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/needs approval from an IT admin/);
     expect(r.stdout).toMatch(/--approve apr_/);
+  });
+
+  test('REPL: /help at the persona prompt shows the commands instead of becoming a user; unknown names are asked again', () => {
+    const r = cli([], env, '/help\nbob\nalice\n/quit\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\/as <user> +switch persona/);
+    expect(r.stdout).toMatch(/no user "bob" in the directory/);
+    expect(r.stdout).toMatch(/You are alice \(employee\)/);
+    expect(r.stdout).not.toMatch(/You are \/help|You are bob/);
+  });
+
+  test('REPL: /approve, /deny and /as without an argument print usage and never reach the bot', () => {
+    const db = { SENTINEL_DB: tempDbPath() };
+    const r = cli([], db, 'alice\n/approve\n/deny\n/as\n/as nobody\n/quit\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/usage: \/approve <approval-id>/);
+    expect(r.stdout).toMatch(/usage: \/deny <approval-id>/);
+    expect(r.stdout).toMatch(/usage: \/as <user>/);
+    expect(r.stdout).toMatch(/no user "nobody" in the directory/);
+    expect(r.stdout).not.toMatch(/sentinel: /); // the bot never answered any of them
+    // …and nothing was stored as a conversation message either.
+    const sqlite = new Database(db.SENTINEL_DB, { readonly: true });
+    expect(sqlite.prepare('select count(*) as n from messages').get()).toEqual({ n: 0 });
+    sqlite.close();
   });
 
   test('the REPL reads piped input: persona, chat, approval by another admin', () => {

@@ -8,9 +8,24 @@ import { parseArgs, UsageError, USAGE, type CliCommand } from './args';
 import { toJson, toText } from './render';
 import { directory } from '../../db/schema';
 
+const REPL_HELP = '/as <user>  switch persona   /new  new thread   /approve <id>   /deny <id>   /help   /quit';
+
 const newThread = () => `cli-${randomBytes(5).toString('hex')}`;
 
+/**
+ * `--as` and `/as` pick a directory user. A name the directory does not know is a typo, not a guest: the
+ * Slack app gives strangers guest rights because Slack vouched for them, but here nobody did.
+ */
+async function knownUser(s: Sentinel, as: string): Promise<string | null> {
+  if (await s.backends.directory.find(as)) return null;
+  const users = s.database.db.select({ id: directory.id }).from(directory).all().map((u) => u.id);
+  const shown = users.slice(0, 10).join(', ') + (users.length > 10 ? `, … (${users.length - 10} more)` : '');
+  return `no user "${as}" in the directory. Known users: ${shown || 'none'}. \`npm run cli\` lists them all at its persona prompt.`;
+}
+
 async function oneShot(s: Sentinel, cmd: Extract<CliCommand, { kind: 'message' | 'decide' }>): Promise<void> {
+  const unknown = await knownUser(s, cmd.as);
+  if (unknown) throw new UsageError(`--as: ${unknown}`);
   const actor = await s.identify(cmd.as);
   const result =
     cmd.kind === 'message'
@@ -32,11 +47,26 @@ async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promi
   const say = (text: string) => process.stdout.write(`${text}\n`);
   say('Sentinel — IT support, offline-capable. Type /help for commands.');
   let as = start.as;
+  if (as) {
+    const unknown = await knownUser(s, as);
+    if (unknown) {
+      say(unknown);
+      as = undefined;
+    }
+  }
   while (!as) {
     say(`Who are you? ${users.map((u) => `${u.id} (${u.role})`).join(', ')}`);
     const answer = await ask('persona> ');
-    if (answer === null) return void rl.close();
-    if (answer) as = answer;
+    if (answer === null || answer === '/quit' || answer === '/exit') return void rl.close();
+    if (!answer) continue;
+    // Commands are not names: "/help" here would otherwise become a guest called "/help".
+    if (answer.startsWith('/')) {
+      say(answer === '/help' ? REPL_HELP : `Pick who you are first (${answer} needs a persona). /help lists the commands.`);
+      continue;
+    }
+    const unknown = await knownUser(s, answer);
+    if (unknown) say(unknown);
+    else as = answer;
   }
   let actor = await s.identify(as);
   let thread = start.thread ?? newThread();
@@ -50,8 +80,16 @@ async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promi
       const [command, arg] = line.split(/\s+/, 2);
       try {
         if (command === '/help') {
-          say('/as <user>  switch persona   /new  new thread   /approve <id>   /deny <id>   /quit');
+          say(REPL_HELP);
+        } else if ((command === '/as' || command === '/approve' || command === '/deny') && !arg) {
+          // Without its argument the line is a slip, not a message for the bot.
+          say(`usage: ${command} ${command === '/as' ? '<user>' : '<approval-id>'}`);
         } else if (command === '/as' && arg) {
+          const unknown = await knownUser(s, arg);
+          if (unknown) {
+            say(unknown);
+            continue;
+          }
           actor = await s.identify(arg);
           say(`You are ${actor.id} (${actor.role}).`);
         } else if (command === '/new') {
@@ -115,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     process.stderr.write(`sentinel: ${(err as Error).message}\n`);
-    return 1;
+    return err instanceof UsageError ? 2 : 1;
   } finally {
     await sentinel.close();
   }
