@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { CRASH_POINTS, type CrashPoint } from './machines/crash-points';
+import { ALL_CRASH_POINTS, type CrashPoint } from './machines/crash-points';
 
 /** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
 const EnvSchema = z.object({
@@ -15,7 +15,7 @@ const EnvSchema = z.object({
   /** Test-only fault injection: `<point>` or `<point>:<n>` (machines/crash-points.ts). */
   SENTINEL_CRASH_AT: z
     .string()
-    .regex(new RegExp(`^(${CRASH_POINTS.join('|')})(:[1-9][0-9]*)?$`), `must be one of ${CRASH_POINTS.join(', ')}, optionally :<n>`)
+    .regex(new RegExp(`^(${ALL_CRASH_POINTS.join('|')})(:[1-9][0-9]*)?$`), `must be one of ${ALL_CRASH_POINTS.join(', ')}, optionally :<n>`)
     .optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
   OPENAI_BASE_URL: z.string().url().optional(),

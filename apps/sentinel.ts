@@ -6,6 +6,9 @@ import type { LlmProvider } from '../machines/llm/provider';
 import { offlineProvider } from '../machines/llm/offline';
 import { openaiProvider } from '../machines/llm/openai';
 import { crasher } from '../machines/crash-points';
+import { directoryActor } from '../machines/identity';
+import { threadOf } from './slack/conversation-key';
+import type { AgentDeps } from '../machines/deps';
 import { ConversationRunner } from '../machines/runner';
 import { defaultRules } from '../policies/rules';
 import type { Actor } from '../policies/types';
@@ -23,6 +26,8 @@ export interface Sentinel {
   llm: LlmProvider;
   /** The authenticated id → directory user → role. Unknown or disabled users get guest rights. */
   identify(userId: string): Promise<Actor>;
+  /** Fault injection for the crash tests (SENTINEL_CRASH_AT); a no-op otherwise. */
+  crash: AgentDeps['crash'];
   close(): Promise<void>;
 }
 
@@ -34,7 +39,7 @@ export function createLlm(config: Config): LlmProvider {
 export function createSentinel(
   config: Config,
   logger: Logger,
-  overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends; syncToDisk?: () => Promise<void> } = {},
+  overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends; syncToDisk?: () => Promise<void>; leaseMs?: number } = {},
 ): Sentinel {
   const now = overrides.now ?? Date.now;
   const database = openDatabase(config.dbPath, { busyTimeoutMs: config.dbBusyMs });
@@ -44,6 +49,7 @@ export function createSentinel(
   const embedded = embeddedBackends(database.db);
   const backends = overrides.backends ? overrides.backends(embedded) : embedded;
   const llm = overrides.llm ?? createLlm(config);
+  const crash = crasher(config.crashAt);
   const runner = new ConversationRunner({
     db: database.db,
     syncToDisk: overrides.syncToDisk ?? (() => database.wal.sync()),
@@ -56,18 +62,18 @@ export function createSentinel(
     historyMessages: config.historyMessages,
     approvalTtlMs: config.approvalTtlMs,
     toolCallsPerHour: config.toolCallsPerHour,
-    crash: crasher(config.crashAt),
+    crash,
+    // Slack threads are delivered by the Slack app from the outbox, whichever process settled the turn.
+    outboxFor: (conversationId) => threadOf(conversationId) !== null,
+    leaseMs: overrides.leaseMs,
   });
   return {
     runner,
     database,
     backends,
     llm,
-    async identify(userId) {
-      const user = await backends.directory.find(userId);
-      if (!user || !user.active) return { id: userId, role: 'guest' };
-      return { id: user.id, role: user.role, email: user.email, name: user.name };
-    },
+    identify: (userId) => directoryActor(backends.directory, userId),
+    crash,
     async close() {
       await runner.idle();
       database.close();

@@ -1,12 +1,12 @@
-import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { prepared } from './prepared';
-import { approvals, executions } from './schema';
+import { approvals } from './schema';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type ApprovalStatus = ApprovalRow['status'];
 
-export function insertApproval(db: Db, row: Omit<ApprovalRow, 'status' | 'decidedBy' | 'decidedAt'>): void {
+export function insertApproval(db: Db, row: Omit<ApprovalRow, 'status' | 'decidedBy' | 'decidedAt' | 'deliveredAt'>): void {
   db.insert(approvals).values({ ...row, status: 'pending' }).onConflictDoNothing().run();
 }
 
@@ -43,13 +43,24 @@ export function pendingApprovals(db: Db, conversationId: string): ApprovalRow[] 
   return db.select().from(approvals).where(and(eq(approvals.conversationId, conversationId), eq(approvals.status, 'pending'))).all();
 }
 
-/** Approved approvals whose action never reached the journal: the process died between decision and run. */
+/**
+ * Decided approvals (approved, denied, expired) no settled turn has reported yet: the process that
+ * decided died before running or telling, or another process decided them (the CLI, a sweep).
+ */
 export function undeliveredApprovals(db: Db): ApprovalRow[] {
   return db
-    .select({ a: approvals })
+    .select()
     .from(approvals)
-    .leftJoin(executions, eq(executions.key, sql`'approval:' || ${approvals.id}`))
-    .where(and(eq(approvals.status, 'approved'), isNull(executions.key)))
-    .all()
-    .map((r) => r.a);
+    .where(and(isNull(approvals.deliveredAt), ne(approvals.status, 'pending')))
+    .orderBy(approvals.decidedAt)
+    .all();
+}
+
+/** Records that a settled turn reported these decisions (inside that turn's transaction). */
+export function markDelivered(db: Db, ids: string[], now: number): void {
+  if (!ids.length) return;
+  db.update(approvals)
+    .set({ deliveredAt: now })
+    .where(and(inArray(approvals.id, ids), isNull(approvals.deliveredAt), ne(approvals.status, 'pending')))
+    .run();
 }

@@ -16,6 +16,8 @@ export type AuditKind =
   | 'execution_started'
   | 'execution_finished'
   | 'execution_in_doubt'
+  | 'approval_recheck_failed'
+  | 'directory_synced'
   | 'grant_revoked'
   | 'llm_error';
 

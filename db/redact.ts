@@ -16,6 +16,9 @@ const SECRET_LOOKING = String.raw`(?=[^\s"]*[0-9!@#$%^&*_+=~|<>/\\{}\[\]()])`;
  */
 const VALUE = String.raw`(?:\\.|"(?![,}\]:]|$)|[^\s"\\])+`;
 
+/** Words that describe a password's state rather than being it. */
+const PASSWORD_STATES = String.raw`(?:expired|expiring|wrong|incorrect|invalid|not|no|locked|blocked|broken|reset|changed|forgotten|lost|missing|gone|compromised|stolen|leaked|weak|old|new|too|still|about|going|the|my|a|an|correct|right|fine|ok|okay|working|disabled)`;
+
 /** Words that introduce a password people type into chat: "password", "passwd", "pwd", "pw", "pin", "passcode". */
 const PASSWORD_WORD = String.raw`\b(pass(?:word|wd|phrase|code)?|pwd|pw|pin)`;
 
@@ -50,7 +53,9 @@ const SECRET_TEXT: Array<[RegExp, string]> = [
   [/\b([a-z][a-z0-9+.-]{0,20}:\/\/[^\s/:@"]+:)[^\s/@"]+@/gi, '$1[redacted]@'],
   [/\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g, '$1[redacted]'],
   // "password is x", "pw: x", "api key = x", "token: x" (and the JSON form "password":"x").
-  [new RegExp(String.raw`${PASSWORD_WORD}("?\s*(?:is|was|=|:)\s*"?)${VALUE}`, 'gi'), '$1$2[redacted]'],
+  // "is"/"was" also introduce how a password is ("my password is expired"): those words stay.
+  [new RegExp(String.raw`${PASSWORD_WORD}("?\s*(?:=|:)\s*"?)${VALUE}`, 'gi'), '$1$2[redacted]'],
+  [new RegExp(String.raw`${PASSWORD_WORD}(\s+(?:is|was)\s+"?)(?!${PASSWORD_STATES}\b)${VALUE}`, 'gi'), '$1$2[redacted]'],
   [new RegExp(String.raw`\b(secret|token|api[ _-]?key|access[ _-]?key)("?\s*(?:is|=|:)\s*"?)${VALUE}`, 'gi'), '$1$2[redacted]'],
   // "password hunter2A": no separator, so only a secret-looking word is taken.
   [new RegExp(String.raw`${PASSWORD_WORD}(\s+)${SECRET_LOOKING}${VALUE}`, 'gi'), '$1$2[redacted]'],

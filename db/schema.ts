@@ -65,8 +65,52 @@ export const approvals = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
     decidedBy: text('decided_by'),
     decidedAt: integer('decided_at'),
+    /**
+     * When a settled turn reported the decision (ran the approved action, or told the requester of a
+     * denial or expiry). Decided rows without it are delivered by whichever process recovers first.
+     */
+    deliveredAt: integer('delivered_at'),
   },
-  (t) => [index('approvals_status').on(t.status, t.expiresAt), index('approvals_conversation').on(t.conversationId)],
+  (t) => [
+    index('approvals_status').on(t.status, t.expiresAt),
+    index('approvals_conversation').on(t.conversationId),
+    index('approvals_undelivered').on(t.deliveredAt, t.status),
+  ],
+);
+
+/**
+ * Who is running a conversation's turn right now. A process holds the lease while its turn is in
+ * flight and renews it; another process may take the turn over only once the lease has expired (its
+ * owner died), never while the owner is alive.
+ */
+export const turnLeases = sqliteTable('turn_leases', {
+  conversationId: text('conversation_id').primaryKey(),
+  owner: text('owner').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/**
+ * Everything a settled turn has to show people (thread replies, approval cards, card updates), written
+ * in the transaction that settles the turn, so nothing decided can be lost between the database and the
+ * transport. A transport's deliverer sends each row, at least once and recognisably (by `key`).
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull().unique(),
+    conversationId: text('conversation_id').notNull(),
+    kind: text('kind', { enum: ['reply', 'approval_cards', 'card_update'] }).notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    claimedBy: text('claimed_by'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [index('outbox_due').on(t.status, t.nextAttemptAt)],
 );
 
 /**

@@ -13,7 +13,13 @@ export const CRASH_POINTS = [
   'reply_stored', // the turn is at rest with its reply; the transport has not shown it
 ] as const;
 
-export type CrashPoint = (typeof CRASH_POINTS)[number];
+/** Points in the Slack app's delivery of a settled turn (the outbox). */
+export const DELIVERY_CRASH_POINTS = [
+  'delivery_posted', // Slack accepted the post; the outbox row is not marked sent
+] as const;
+
+export const ALL_CRASH_POINTS = [...CRASH_POINTS, ...DELIVERY_CRASH_POINTS] as const;
+export type CrashPoint = (typeof ALL_CRASH_POINTS)[number];
 
 /** Kills this process at `point`, the `nth` time it is reached (1 = first). No-op when not configured. */
 export function crasher(at: { point: CrashPoint; nth: number } | undefined): (point: CrashPoint) => void {

@@ -21,6 +21,12 @@ export interface AgentDeps {
   approvalTtlMs: number;
   /** Tool calls policy lets through (allowed or sent for approval) per requester per rolling hour. */
   toolCallsPerHour: number;
+  /** Conversations whose settled turns a transport delivers from the outbox (Slack threads); others get no rows. */
+  outboxFor?: (conversationId: string) => boolean;
+  /** How long a turn's lease lasts without renewal (default 15 s): how soon a dead owner's turn can be taken over. */
+  leaseMs?: number;
+  /** How long a message waits for another process's turn on the same conversation (default 60 s). */
+  leaseWaitMs?: number;
   /** Fault injection for the crash tests; a no-op unless SENTINEL_CRASH_AT is set. */
   crash: (point: CrashPoint) => void;
 }

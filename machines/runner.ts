@@ -1,18 +1,25 @@
+import { hostname } from 'node:os';
 import { createActor, fromPromise, waitFor, type SnapshotFrom } from 'xstate';
 import { appendAudit } from '../db/audit';
-import { decideApprovalRow, expireDueApprovals, getApproval, undeliveredApprovals, type ApprovalRow } from '../db/approvals';
-import { loadConversation, listUnsettled, saveConversation } from '../db/conversations';
+import { decideApprovalRow, expireDueApprovals, getApproval, markDelivered, undeliveredApprovals, type ApprovalRow } from '../db/approvals';
+import { ConcurrentUpdateError, loadConversation, listUnsettled, saveConversation } from '../db/conversations';
 import { planExecutions } from '../db/executions';
 import { appendMessage } from '../db/messages';
+import { enqueueOutbox, type OutboxItem } from '../db/outbox';
+import { redactText } from '../db/redact';
 import { transact } from '../db/transact';
+import { acquireLease, leaseHolder, releaseLease, renewLease, takeOverLease } from '../db/turn-leases';
 import { mayDecide } from '../policies/approvals';
 import type { Actor } from '../policies/types';
 import { agentMachine, MACHINE_VERSION, REST_STATES, type AgentContext } from './agent';
 import { execute } from './actors/execute';
 import { guard } from './actors/guard';
 import { propose } from './actors/propose';
+import { recheckApproval } from './actors/recheck';
 import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
+import { currentRights, directoryActor } from './identity';
+import { TurnBusyError, TurnLostError } from './turn-errors';
 import type { AgentEvent, ApprovalRef, ExecutedAction, ProposalOutcome } from './types';
 
 type Snapshot = SnapshotFrom<typeof agentMachine>;
@@ -54,17 +61,49 @@ function resultOf(conversationId: string, s: Snapshot): TurnResult {
   };
 }
 
+const RECOVERED_PREFIX = '(finishing your previous request) ';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const BUSY = Symbol('busy');
+const HOST = hostname();
+
+/**
+ * True when a lease owner is a process on this host that no longer exists: its turn can be taken over
+ * at once instead of after its lease runs out (a restart right after a crash). Owners on other hosts
+ * are only ever judged by their lease.
+ */
+function ownerIsDead(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 /**
  * Drives conversations: one event at a time per conversation (others run in parallel), each turn
  * loaded from SQLite, run to rest, and persisted at every stable point. Transports (CLI, Slack) call
  * only this.
+ *
+ * Across processes sharing the database, a turn has one owner: the process holding the conversation's
+ * lease (renewed while the turn runs and with every save). Another process waits for it, and takes a
+ * turn over only once its owner stopped renewing the lease (died). Everything a settled turn has to
+ * show people is written to the outbox in the transaction that settles it.
  */
 export class ConversationRunner {
   private readonly machine;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<TurnListener>();
+  /** This process's name on the leases it holds. */
+  readonly owner = `${HOST}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  private readonly leaseMs: number;
+  private readonly leaseWaitMs: number;
 
   constructor(private readonly deps: AgentDeps) {
+    this.leaseMs = deps.leaseMs ?? 15_000;
+    this.leaseWaitMs = deps.leaseWaitMs ?? 60_000;
     this.machine = agentMachine.provide({
       actors: {
         propose: fromPromise(({ input, signal }) => propose(deps, input, signal)),
@@ -77,82 +116,101 @@ export class ConversationRunner {
 
   /**
    * Registers a listener for every settled turn (refusals, which never reach the machine, are only
-   * returned). It runs inside the conversation's queue, so a thread's replies are published in order.
+   * returned). It runs inside the conversation's queue, after the turn and its outbox rows are stored.
    */
   onTurn(listener: TurnListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** A user's message in a conversation. */
-  handleMessage(conversationId: string, requester: Actor, text: string): Promise<TurnResult> {
+  /**
+   * A user's message in a conversation. Throws TurnBusyError when another process kept the
+   * conversation busy for longer than the wait, and TurnLostError when another process took it over.
+   */
+  async handleMessage(conversationId: string, requester: Actor, text: string): Promise<TurnResult> {
     const trimmed = text.trim();
-    if (!trimmed) return Promise.resolve(this.refusal(conversationId, 'Your message was empty. What can I help with?'));
+    if (!trimmed) return this.refusal(conversationId, 'Your message was empty. What can I help with?');
     if (trimmed.length > MAX_MESSAGE_CHARS) {
-      return Promise.resolve(
-        this.refusal(conversationId, `Your message is too long (${trimmed.length} characters; the limit is ${MAX_MESSAGE_CHARS}). Please shorten it.`),
-      );
+      return this.refusal(conversationId, `Your message is too long (${trimmed.length} characters; the limit is ${MAX_MESSAGE_CHARS}). Please shorten it.`);
     }
-    return this.enqueue(conversationId, () =>
-      this.run(conversationId, { type: 'USER_MESSAGE', requester, text: trimmed, nonce: this.deps.randomId() }),
+    // Secrets a person types are masked at the door: nothing downstream (the LLM, the snapshot, history,
+    // the audit log) needs them, and the snapshot and history would otherwise keep them.
+    const masked = redactText(trimmed);
+    const r = await this.locked(conversationId, this.leaseWaitMs, () =>
+      this.run(conversationId, { type: 'USER_MESSAGE', requester, text: masked, nonce: this.deps.randomId() }),
     );
+    if (r === BUSY) throw new TurnBusyError(conversationId);
+    return r;
   }
 
   /**
    * An approver's (or, for confirmations, the requester's) answer. Checked again here whatever the
-   * transport showed; the compare-and-set on the approval row makes concurrent answers resolve to one.
+   * transport showed, with the decider's rights as the directory gives them now; the compare-and-set
+   * on the approval row makes concurrent answers resolve to one. The decision and its delivery happen
+   * under the conversation's lease, so no other process can deliver it in between.
    */
   async decideApproval(approvalId: string, decider: Actor, decision: 'approve' | 'deny'): Promise<TurnResult> {
-    const { db, now } = this.deps;
-    const approval = getApproval(db, approvalId);
-    if (!approval) return this.refusal('', `There is no approval request "${approvalId.slice(0, 80)}".`);
-    const at = now();
-    const verdict = mayDecide(approval, decider, decision, at);
-    if (!verdict.ok) {
-      transact(db, () => {
-        if (verdict.expired) expireDueApprovals(db, at);
-        appendAudit(db, { kind: 'approval_refused', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason } }, at);
+    const { db } = this.deps;
+    const found = getApproval(db, approvalId);
+    if (!found) return this.refusal('', `There is no approval request "${approvalId.slice(0, 80)}".`);
+    let expired = false;
+    const r = await this.locked(found.conversationId, this.leaseWaitMs, async () => {
+      const approval = getApproval(db, approvalId)!;
+      const at = this.deps.now();
+      const who = await currentRights(this.deps.backends.directory, decider);
+      const requester = who.id === approval.requester ? who : await directoryActor(this.deps.backends.directory, approval.requester);
+      const { decision: current } = await recheckApproval(this.deps, approval, requester);
+      const verdict = mayDecide(approval, who, decision, at, current);
+      if (!verdict.ok) {
+        expired = !!verdict.expired;
+        transact(db, () => {
+          if (verdict.expired) this.expireDue(at);
+          appendAudit(db, { kind: 'approval_refused', actor: who.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason, role: who.role } }, at);
+        });
+        return this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
+      }
+      const status = decision === 'approve' ? 'approved' : 'denied';
+      const won = transact(db, () => {
+        if (!decideApprovalRow(db, approvalId, status, who.id, at)) return false;
+        appendAudit(db, { kind: 'approval_decided', actor: who.id, conversationId: approval.conversationId, data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester, role: who.role } }, at);
+        return true;
       });
-      if (verdict.expired) await this.deliverExpired([{ ...approval, status: 'expired' }]);
-      return this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
-    }
-    const status = decision === 'approve' ? 'approved' : 'denied';
-    const won = transact(db, () => {
-      if (!decideApprovalRow(db, approvalId, status, decider.id, at)) return false;
-      appendAudit(db, { kind: 'approval_decided', actor: decider.id, conversationId: approval.conversationId, data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester } }, at);
-      return true;
+      if (!won) {
+        // Lost the race to another click: the policy's own wording says who decided it.
+        const latest = getApproval(db, approvalId)!;
+        const again = mayDecide(latest, who, decision, at, current);
+        return this.refusedApproval(latest, again.ok ? 'This request was already decided.' : again.reason);
+      }
+      this.deps.crash('approval_stored');
+      return this.deliverHeld(getApproval(db, approvalId)!);
     });
-    if (!won) {
-      // Lost the race to another click: the policy's own wording says who decided it.
-      const current = getApproval(db, approvalId)!;
-      const again = mayDecide(current, decider, decision, at);
-      return this.refusedApproval(current, again.ok ? 'This request was already decided.' : again.reason);
-    }
-    this.deps.crash('approval_stored');
-    return this.deliver(getApproval(db, approvalId)!);
+    if (r === BUSY) return this.refusedApproval(found, 'This conversation is busy with another request right now; nothing was decided. Please try again in a minute.');
+    // Expiring on a click expires every overdue request: each of them is reported, not only this one.
+    if (expired) await this.deliverUndelivered();
+    return r;
   }
 
-  /** Finishes turns a crash interrupted, and delivers decisions that were stored but never acted on. */
+  /**
+   * Finishes turns a crashed process left (only those whose owner's lease has run out), and delivers
+   * decisions that were stored but never reported, whoever made them.
+   */
   async recover(): Promise<TurnResult[]> {
     const results: TurnResult[] = [];
     for (const id of listUnsettled(this.deps.db)) {
-      const r = await this.enqueue(id, () => this.run(id, null));
-      if (r.recovered) results.push(r.recovered);
+      if (this.heldByLiveOther(id)) continue;
+      const r = await this.locked(id, 0, () => this.run(id, null)).catch((err: unknown) => this.lostOr(err));
+      if (r && r !== BUSY && r.recovered) results.push(r.recovered);
     }
-    for (const approval of undeliveredApprovals(this.deps.db)) results.push(await this.deliver(approval));
+    results.push(...(await this.deliverUndelivered()));
     return results;
   }
 
-  /** Expires overdue approvals (telling their threads) and revokes expired access grants. */
+  /** Expires overdue approvals, delivers every decision not yet reported, and revokes expired access grants. */
   async sweep(): Promise<{ expiredApprovals: number; revokedGrants: number }> {
     const { db, now, backends } = this.deps;
     const at = now();
-    const expired = transact(db, () => {
-      const rows = expireDueApprovals(db, at);
-      for (const a of rows) appendAudit(db, { kind: 'approval_expired', actor: null, conversationId: a.conversationId, data: { approval: a.id } }, at);
-      return rows;
-    });
-    await this.deliverExpired(expired);
+    const expired = transact(db, () => this.expireDue(at));
+    await this.deliverUndelivered();
     const revoked = await backends.access.revokeExpired(at);
     if (revoked.length) {
       transact(db, () => {
@@ -167,18 +225,43 @@ export class ConversationRunner {
     while (this.queues.size) await Promise.allSettled([...this.queues.values()]);
   }
 
-  private async deliverExpired(rows: ApprovalRow[]): Promise<void> {
-    for (const a of rows) await this.deliver(a);
+  /** Inside the caller's transaction: marks overdue approvals expired and audits each. */
+  private expireDue(at: number): ApprovalRow[] {
+    const rows = expireDueApprovals(this.deps.db, at);
+    for (const a of rows) appendAudit(this.deps.db, { kind: 'approval_expired', actor: null, conversationId: a.conversationId, data: { approval: a.id } }, at);
+    return rows;
   }
 
-  private async deliver(approval: ApprovalRow): Promise<TurnResult> {
-    const requester = await this.deps.backends.directory.find(approval.requester);
-    const actor: Actor = requester
-      ? { id: requester.id, role: requester.active ? requester.role : 'guest', email: requester.email, name: requester.name }
-      : { id: approval.requester, role: 'guest' };
-    return this.enqueue(approval.conversationId, () =>
-      this.run(approval.conversationId, { type: 'APPROVAL_DECIDED', requester: actor, approval: toApprovalRef(approval) }),
-    );
+  /** Reports every decided approval no turn has reported yet; conversations busy elsewhere are left to their owner. */
+  private async deliverUndelivered(): Promise<TurnResult[]> {
+    const results: TurnResult[] = [];
+    for (const approval of undeliveredApprovals(this.deps.db)) {
+      const r = await this.locked(approval.conversationId, 0, () => this.deliverHeld(approval)).catch((err: unknown) => this.lostOr(err));
+      if (r && r !== BUSY) results.push(r);
+    }
+    return results;
+  }
+
+  /** Runs the turn that reports a decision (and runs an approved action), unless one already did. Call holding the lease. */
+  private async deliverHeld(approval: ApprovalRow): Promise<TurnResult> {
+    const latest = getApproval(this.deps.db, approval.id)!;
+    if (latest.deliveredAt !== null) return this.refusedApproval(latest, 'This decision was already carried out.');
+    const requester = await directoryActor(this.deps.backends.directory, latest.requester);
+    return this.run(latest.conversationId, { type: 'APPROVAL_DECIDED', requester, approval: toApprovalRef(latest) });
+  }
+
+  private heldByLiveOther(conversationId: string): boolean {
+    const holder = leaseHolder(this.deps.db, conversationId, Date.now());
+    return holder !== null && holder !== this.owner && !ownerIsDead(holder);
+  }
+
+  private lostOr(err: unknown): null {
+    if (err instanceof TurnLostError) {
+      this.deps.logger.info({ conversationId: err.conversationId }, 'another process took this turn over; it reports the outcome');
+      return null;
+    }
+    this.deps.logger.error({ err }, 'recovering a conversation failed');
+    return null;
   }
 
   private refusedApproval(row: ApprovalRow, reason: string): TurnResult {
@@ -200,6 +283,49 @@ export class ConversationRunner {
     return next;
   }
 
+  /**
+   * Runs `job` holding the conversation's lease: in this process's queue for the conversation, after
+   * taking the lease (waiting up to `waitMs` for another process to finish), renewing it while the job
+   * runs, and releasing it after. Returns BUSY when the lease could not be had in time.
+   * Leases use the wall clock, not the injectable one: they are about processes being alive.
+   */
+  private locked<T>(conversationId: string, waitMs: number, job: () => Promise<T>): Promise<T | typeof BUSY> {
+    const { db } = this.deps;
+    return this.enqueue(conversationId, async () => {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const at = Date.now();
+        if (acquireLease(db, conversationId, this.owner, at, at + this.leaseMs)) break;
+        const holder = leaseHolder(db, conversationId, at);
+        if (holder && ownerIsDead(holder) && takeOverLease(db, conversationId, holder, this.owner, at + this.leaseMs)) {
+          this.deps.logger.warn({ conversationId, from: holder }, 'took over a turn whose process has died');
+          break;
+        }
+        if (at >= deadline) return BUSY;
+        await sleep(Math.min(100, deadline - at));
+      }
+      const heartbeat = setInterval(() => {
+        try {
+          renewLease(db, conversationId, this.owner, Date.now() + this.leaseMs);
+        } catch (err) {
+          this.deps.logger.warn({ err, conversationId }, 'could not renew the turn lease');
+        }
+      }, Math.max(50, Math.floor(this.leaseMs / 3)));
+      heartbeat.unref();
+      try {
+        return await job();
+      } finally {
+        clearInterval(heartbeat);
+        try {
+          releaseLease(db, conversationId, this.owner);
+        } catch (err) {
+          // It expires on its own; another process waits at most one lease period.
+          this.deps.logger.warn({ err, conversationId }, 'could not release the turn lease');
+        }
+      }
+    });
+  }
+
   private restore(conversationId: string): { snapshot: Snapshot | undefined; version: number } {
     const stored = loadConversation(this.deps.db, conversationId);
     if (!stored) return { snapshot: undefined, version: 0 };
@@ -215,6 +341,23 @@ export class ConversationRunner {
     }
   }
 
+  /** What people must be shown of a turn that just settled, for transports to deliver from the outbox. */
+  private outboxItems(conversationId: string, c: AgentContext, version: number, recovering: boolean): OutboxItem[] {
+    if (!this.deps.outboxFor?.(conversationId)) return [];
+    const items: OutboxItem[] = [];
+    for (const a of c.approvals) {
+      if (a.status === 'pending') items.push({ kind: 'approval_cards', key: `cards:${a.id}`, conversationId, body: { approval: a.id } });
+      else items.push({ kind: 'card_update', key: `update:${a.id}:${a.status}`, conversationId, body: { approval: a.id } });
+    }
+    if (c.reply) {
+      const text = recovering ? `${RECOVERED_PREFIX}${c.reply}` : c.reply;
+      const waiting = c.approvals.filter((a) => a.status === 'pending').map((a) => a.id);
+      items.push({ kind: 'reply', key: `reply:${conversationId}:${version}`, conversationId, body: { text, approvals: waiting } });
+    }
+    return items;
+  }
+
+  /** Runs one event (or, with null, only finishes an interrupted turn). Call holding the lease. */
   private async run(conversationId: string, event: AgentEvent | null): Promise<TurnResult> {
     const { db, now, historyMessages } = this.deps;
     let { snapshot, version } = this.restore(conversationId);
@@ -223,6 +366,7 @@ export class ConversationRunner {
       : createActor(this.machine, { input: { conversationId } });
     let prev = actor.getSnapshot();
     let failure: unknown = null;
+    let recovering = false;
 
     const persist = (next: Snapshot) => {
       const changedState = next.value !== prev.value;
@@ -230,6 +374,8 @@ export class ConversationRunner {
       if (!(changedState || newTurn) || !PERSISTED_STATES.has(String(next.value))) return;
       const at = now();
       transact(db, () => {
+        // Every save proves this process still owns the turn, and extends its lease.
+        if (!renewLease(db, conversationId, this.owner, Date.now() + this.leaseMs)) throw new TurnLostError(conversationId);
         version = saveConversation(
           db,
           conversationId,
@@ -246,7 +392,12 @@ export class ConversationRunner {
             at,
           );
         }
-        if (atRest(next) && !atRest(prev) && c.reply) appendMessage(db, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
+        if (atRest(next) && !atRest(prev)) {
+          if (c.reply) appendMessage(db, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
+          markDelivered(db, c.approvals.filter((a) => a.status !== 'pending').map((a) => a.id), at);
+          // Delivery timing is wall-clock (retries, claims), whatever clock the turn runs on.
+          enqueueOutbox(db, this.outboxItems(conversationId, c, version, recovering), Date.now());
+        }
       });
       if (newTurn && next.value === 'proposing') this.deps.crash('turn_stored');
       if (next.value === 'executing' && prev.value !== 'executing') this.deps.crash('intent_stored');
@@ -261,7 +412,7 @@ export class ConversationRunner {
           prev = next;
         } catch (err) {
           // Nothing may run on top of a state we could not save: stop before any actor gets past afterPersist().
-          failure = err;
+          failure = err instanceof ConcurrentUpdateError ? new TurnLostError(conversationId) : err;
           queueMicrotask(() => actor.stop());
         }
       },
@@ -282,7 +433,9 @@ export class ConversationRunner {
       actor.start();
       let recovered: TurnResult | undefined;
       if (!atRest(actor.getSnapshot())) {
+        recovering = true;
         await settle();
+        recovering = false;
         recovered = resultOf(conversationId, actor.getSnapshot());
       }
       if (!event) {

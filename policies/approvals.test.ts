@@ -1,4 +1,6 @@
-import { mayDecide, type ApprovalFacts } from './approvals';
+import { decide } from './decide';
+import { mayDecide, stillAllowed, targetDrift, type ApprovalFacts } from './approvals';
+import type { Decision } from './types';
 
 const pending = (over: Partial<ApprovalFacts> = {}): ApprovalFacts => ({
   requester: 'intern',
@@ -11,26 +13,68 @@ const pending = (over: Partial<ApprovalFacts> = {}): ApprovalFacts => ({
 const sam = { id: 'sam', role: 'admin' as const };
 const intern = { id: 'intern', role: 'employee' as const };
 const alice = { id: 'alice', role: 'employee' as const };
+const stillConfirmable: Decision = { effect: 'require_approval', required: 'requester', reason: 'confirm', rule: 'admin-wipe-confirmation' };
+const wipeOf = (owner: string) => ({ target: { kind: 'device' as const, id: 'LAPTOP-X', owner, state: 'active' } });
+const wipe = { tool: 'execute_remote_command', args: { device_id: 'LAPTOP-X', command: 'wipe' } };
 
 describe('mayDecide', () => {
-  test('an admin other than the requester may approve', () => expect(mayDecide(pending(), sam, 'approve', 0)).toEqual({ ok: true }));
+  test('an admin other than the requester may approve', () => expect(mayDecide(pending(), sam, 'approve', 0, stillConfirmable)).toEqual({ ok: true }));
   test('the requester cannot approve their own request, even as admin', () => {
-    expect(mayDecide(pending(), intern, 'approve', 0).ok).toBe(false);
-    expect(mayDecide(pending({ requester: 'sam' }), sam, 'approve', 0).ok).toBe(false);
+    expect(mayDecide(pending(), intern, 'approve', 0, stillConfirmable).ok).toBe(false);
+    expect(mayDecide(pending({ requester: 'sam' }), sam, 'approve', 0, stillConfirmable).ok).toBe(false);
   });
   test('non-admins cannot approve or deny others’ requests', () => {
-    expect(mayDecide(pending(), alice, 'approve', 0).ok).toBe(false);
-    expect(mayDecide(pending(), alice, 'deny', 0).ok).toBe(false);
+    expect(mayDecide(pending(), alice, 'approve', 0, stillConfirmable).ok).toBe(false);
+    expect(mayDecide(pending(), alice, 'deny', 0, stillConfirmable).ok).toBe(false);
   });
-  test('the requester may withdraw their request', () => expect(mayDecide(pending(), intern, 'deny', 0).ok).toBe(true));
+  test('the requester may withdraw their request', () => expect(mayDecide(pending(), intern, 'deny', 0, stillConfirmable).ok).toBe(true));
   test('a confirmation can only be given by the requester', () => {
     const c = pending({ requester: 'cto', required: 'requester' });
-    expect(mayDecide(c, { id: 'cto', role: 'admin' }, 'approve', 0).ok).toBe(true);
-    expect(mayDecide(c, sam, 'approve', 0).ok).toBe(false);
+    expect(mayDecide(c, { id: 'cto', role: 'admin' }, 'approve', 0, stillConfirmable).ok).toBe(true);
+    expect(mayDecide(c, sam, 'approve', 0, stillConfirmable).ok).toBe(false);
   });
-  test('expired requests cannot be decided', () => expect(mayDecide(pending(), sam, 'approve', 1000)).toMatchObject({ ok: false, expired: true }));
+  test('expired requests cannot be decided', () => expect(mayDecide(pending(), sam, 'approve', 1000, stillConfirmable)).toMatchObject({ ok: false, expired: true }));
   test('decided requests cannot be decided again', () => {
-    expect(mayDecide(pending({ status: 'approved', decidedBy: 'cto' }), sam, 'approve', 0)).toMatchObject({ ok: false, reason: expect.stringContaining('cto') });
-    expect(mayDecide(pending({ status: 'denied' }), sam, 'deny', 0).ok).toBe(false);
+    expect(mayDecide(pending({ status: 'approved', decidedBy: 'cto' }), sam, 'approve', 0, stillConfirmable)).toMatchObject({ ok: false, reason: expect.stringContaining('cto') });
+    expect(mayDecide(pending({ status: 'denied' }), sam, 'deny', 0, stillConfirmable).ok).toBe(false);
+  });
+
+  test('a confirmation needs the requester to still hold the rights that let them ask', () => {
+    const c = pending({ requester: 'cto', required: 'requester' });
+    // Demoted to employee after asking to wipe someone else's device: policy now denies it.
+    const demoted = { id: 'cto', role: 'employee' as const };
+    expect(mayDecide(c, demoted, 'approve', 0, decide(demoted, wipe, wipeOf('alice')))).toMatchObject({ ok: false, reason: expect.stringMatching(/no longer allowed/) });
+    // Demoted, wiping their own device: it now needs another admin, a self-confirmation is not enough.
+    expect(mayDecide(c, demoted, 'approve', 0, decide(demoted, wipe, wipeOf('cto')))).toMatchObject({ ok: false, reason: expect.stringMatching(/IT admin/) });
+    // Still an admin: confirmed. Cancelling needs no rights beyond being the requester.
+    const cto = { id: 'cto', role: 'admin' as const };
+    expect(mayDecide(c, cto, 'approve', 0, decide(cto, wipe, wipeOf('alice')))).toEqual({ ok: true });
+    expect(mayDecide(c, demoted, 'deny', 0, decide(demoted, wipe, wipeOf('alice')))).toEqual({ ok: true });
+  });
+});
+
+describe('stillAllowed', () => {
+  const allow: Decision = { effect: 'allow', reason: 'ok', rule: 'r' };
+  const needsApprover: Decision = { effect: 'require_approval', required: 'approver', reason: 'r', rule: 'r' };
+  const denied: Decision = { effect: 'deny', reason: 'nope', rule: 'r' };
+  test('an approver’s approval covers what policy sends for approval or allows, not what it denies', () => {
+    expect(stillAllowed('approver', needsApprover).ok).toBe(true);
+    expect(stillAllowed('approver', allow).ok).toBe(true);
+    expect(stillAllowed('approver', denied)).toMatchObject({ ok: false, reason: expect.stringContaining('nope') });
+  });
+  test('a self-confirmation covers only what the requester may do alone', () => {
+    expect(stillAllowed('requester', stillConfirmable).ok).toBe(true);
+    expect(stillAllowed('requester', allow).ok).toBe(true);
+    expect(stillAllowed('requester', needsApprover).ok).toBe(false);
+  });
+});
+
+describe('targetDrift', () => {
+  const device = (owner: string | null, state?: string) => ({ kind: 'device' as const, id: 'LAPTOP-X', owner, state });
+  test('names a changed owner, a changed state and a vanished target; nothing when unchanged', () => {
+    expect(targetDrift(device('alice', 'active'), device('alice', 'active'))).toBeNull();
+    expect(targetDrift(device('alice', 'active'), device('bob', 'active'))).toMatch(/changed owner \(alice → bob\)/);
+    expect(targetDrift(device('alice', 'active'), device('alice', 'wiped'))).toMatch(/active → wiped/);
+    expect(targetDrift(device('alice', 'active'), device(null))).toMatch(/no longer exists/);
   });
 });

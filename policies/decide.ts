@@ -25,8 +25,9 @@ function conditionHolds(cond: NonNullable<Rule['when']>[string], value: unknown)
   return 'gt' in cond ? value > cond.gt : value <= cond.lte;
 }
 
-function matches(rule: Rule, actor: Actor, proposal: Proposal, scope: 'own' | 'other'): boolean {
+function matches(rule: Rule, actor: Actor, proposal: Proposal, target: Target, scope: 'own' | 'other'): boolean {
   if (!rule.roles.includes(actor.role)) return false;
+  if (rule.targetState && (target.kind === 'none' || !target.state || !rule.targetState.includes(target.state))) return false;
   if (rule.tools !== '*' && !rule.tools.includes(proposal.tool)) return false;
   if (rule.scope !== 'any' && rule.scope !== scope) return false;
   for (const [field, cond] of Object.entries(rule.when ?? {})) {
@@ -48,7 +49,7 @@ export function decide(actor: Actor, proposal: Proposal, context: DecideContext)
   }
   const scope = scopeOf(actor, target);
   for (const rule of context.rules ?? defaultRules) {
-    if (!matches(rule, actor, proposal, scope)) continue;
+    if (!matches(rule, actor, proposal, target, scope)) continue;
     if (rule.effect === 'require_approval') {
       return { effect: 'require_approval', required: rule.required ?? 'approver', reason: rule.reason, rule: rule.id };
     }

@@ -8,6 +8,7 @@ import { ROLES } from './types';
  * - `scope`: `own` = the target belongs to the requester (their account, device or ticket; a new
  *   ticket is always their own), `other` = it belongs to someone else, `any` = either.
  * - `when`: conditions on the (already validated) arguments: a list of allowed values, or a bound.
+ * - `targetState`: the rule matches only when the target is in one of these states (a device's status).
  * - `required` (for `require_approval`): `approver` = an admin other than the requester must approve;
  *   `requester` = the requester must confirm it themselves (irreversible actions by admins).
  */
@@ -24,6 +25,7 @@ export const RuleSchema = z
     tools: z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]),
     scope: z.enum(['own', 'other', 'any']).default('any'),
     when: z.record(Condition).optional(),
+    targetState: z.array(z.string().min(1)).min(1).optional(),
     effect: z.enum(['allow', 'require_approval', 'deny']),
     required: z.enum(['approver', 'requester']).optional(),
     reason: z.string().min(1),
@@ -38,6 +40,9 @@ export type Rule = z.infer<typeof RuleSchema>;
 export type PolicyTable = Rule[];
 
 export const MAX_GRANT_HOURS = 72;
+
+// A restart ends the lock screen of a device locked as lost or stolen: it is an unlock, and needs a second person.
+const LOCKED_RESTART = 'This device is locked (lost or stolen); restarting it would unlock it, so an IT admin other than you must approve.';
 
 export const defaultRules: PolicyTable = PolicyTableSchema.parse([
   {
@@ -72,6 +77,17 @@ export const defaultRules: PolicyTable = PolicyTableSchema.parse([
     effect: 'require_approval',
     required: 'approver',
     reason: 'Wiping erases the device and cannot be undone, so an IT admin must approve it.',
+  },
+  {
+    id: 'employee-restart-locked-device',
+    roles: ['employee'],
+    tools: ['execute_remote_command'],
+    scope: 'own',
+    when: { command: ['restart'] },
+    targetState: ['locked'],
+    effect: 'require_approval',
+    required: 'approver',
+    reason: LOCKED_RESTART,
   },
   {
     id: 'employee-own-device',
@@ -122,6 +138,16 @@ export const defaultRules: PolicyTable = PolicyTableSchema.parse([
     effect: 'require_approval',
     required: 'requester',
     reason: 'Wiping erases the device and cannot be undone: confirm it yourself before it runs.',
+  },
+  {
+    id: 'admin-restart-locked-device',
+    roles: ['admin'],
+    tools: ['execute_remote_command'],
+    when: { command: ['restart'] },
+    targetState: ['locked'],
+    effect: 'require_approval',
+    required: 'approver',
+    reason: LOCKED_RESTART,
   },
   {
     id: 'admin-all',

@@ -5,6 +5,7 @@ import { openSentinel, tempDbPath } from './support/harness';
 
 // A "crash" here: the first process hangs forever at a chosen step and is abandoned; a second process
 // opens the same SQLite file and recovers. (Real SIGKILLs of child processes are tested with the CLI.)
+const LEASE_MS = 300;
 const never = () => new Promise<never>(() => undefined);
 
 function hangingLlm(step: 'propose' | 'summarize'): LlmProvider {
@@ -31,10 +32,13 @@ function hangingMdm(when: 'lookup' | 'after-command'): (b: Backends) => Backends
 
 async function crashThenRecover(first: Parameters<typeof openSentinel>[0], message: string, as = 'intern') {
   const db = tempDbPath();
-  const a = openSentinel({ ...first, db });
-  void a.runner.handleMessage('t', await a.identify(as), message);
+  const a = openSentinel({ ...first, db, leaseMs: LEASE_MS });
+  void a.runner.handleMessage('t', await a.identify(as), message).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 150));
   const stateAtCrash = (a.database.sqlite.prepare("select state from conversations where id = 't'").get() as { state: string } | undefined)?.state;
+  // The first process dies: it stops renewing its lease, which runs out; only then may another take over.
+  a.database.close();
+  await new Promise((r) => setTimeout(r, LEASE_MS + 50));
   const b = openSentinel({ db });
   const recovered = await b.runner.recover();
   const q = (sql: string) => b.database.sqlite.prepare(sql).all();

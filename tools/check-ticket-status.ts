@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './contract';
+import { ticketTarget } from './targets';
 
 export const checkTicketStatus = defineTool({
   name: 'check_ticket_status',
@@ -10,10 +11,7 @@ export const checkTicketStatus = defineTool({
   risk: 'read',
   reversible: true,
   idempotent: true,
-  async target(args, backends) {
-    const t = await backends.tickets.get(args.ticket_id);
-    return { kind: 'ticket', id: t?.id ?? args.ticket_id.toUpperCase(), owner: t?.requester ?? null };
-  },
+  target: (args, backends) => ticketTarget(backends, args.ticket_id),
   describe: (a) => `check ticket ${a.ticket_id}`,
   async run(args, ctx) {
     const t = await ctx.backends.tickets.get(args.ticket_id);

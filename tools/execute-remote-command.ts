@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './contract';
+import { deviceTarget } from './targets';
 
 export const executeRemoteCommand = defineTool({
   name: 'execute_remote_command',
@@ -14,10 +15,7 @@ export const executeRemoteCommand = defineTool({
   // Only wipe is irreversible; policy looks at the command, this flag describes the worst case.
   reversible: false,
   idempotent: false,
-  async target(args, backends) {
-    const device = await backends.mdm.get(args.device_id);
-    return { kind: 'device', id: device?.id ?? args.device_id, owner: device?.owner ?? null };
-  },
+  target: (args, backends) => deviceTarget(backends, args.device_id),
   describe: (a) => `${a.command} ${a.device_id}`,
   async run(args, ctx) {
     const device = await ctx.backends.mdm.get(args.device_id);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './contract';
+import { userTarget } from './targets';
 
 export const provisionAccess = defineTool({
   name: 'provision_access',
@@ -16,10 +17,7 @@ export const provisionAccess = defineTool({
   risk: 'privileged',
   reversible: true,
   idempotent: false,
-  async target(args, backends) {
-    const user = await backends.directory.find(args.user);
-    return { kind: 'user', id: user?.id ?? args.user, owner: user?.id ?? null };
-  },
+  target: (args, backends) => userTarget(backends, args.user),
   describe: (a) => `grant ${a.user} ${a.level} access to ${a.system} for ${a.duration_hours} h`,
   async run(args, ctx) {
     const user = await ctx.backends.directory.find(args.user);

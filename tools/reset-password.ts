@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './contract';
+import { userTarget } from './targets';
 
 export const resetPassword = defineTool({
   name: 'reset_password',
@@ -12,10 +13,7 @@ export const resetPassword = defineTool({
   risk: 'write',
   reversible: true,
   idempotent: false,
-  async target(args, backends) {
-    const user = await backends.directory.find(args.user);
-    return { kind: 'user', id: user?.id ?? args.user, owner: user?.id ?? null };
-  },
+  target: (args, backends) => userTarget(backends, args.user),
   describe: (args) => `send a password reset link to ${args.user}`,
   async run(args, ctx) {
     const user = await ctx.backends.directory.find(args.user);

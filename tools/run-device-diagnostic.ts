@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool } from './contract';
+import { deviceTarget } from './targets';
 import type { Device } from './backends/types';
 
 const HOUR = 3_600_000;
@@ -28,10 +29,7 @@ export const runDeviceDiagnostic = defineTool({
   risk: 'read',
   reversible: true,
   idempotent: true,
-  async target(args, backends) {
-    const device = await backends.mdm.get(args.device_id);
-    return { kind: 'device', id: device?.id ?? args.device_id, owner: device?.owner ?? null };
-  },
+  target: (args, backends) => deviceTarget(backends, args.device_id),
   describe: (a) => `run a diagnostic on ${a.device_id}`,
   async run(args, ctx) {
     const d = await ctx.backends.mdm.get(args.device_id);

@@ -1,4 +1,4 @@
-import { App, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Sentinel } from '../sentinel';
 import { boltLogger } from './bolt-logger';
@@ -6,7 +6,8 @@ import { SlackIdentity, errorText } from './identity';
 import { registerActionListeners } from './listeners/actions';
 import { registerHome } from './listeners/home';
 import { registerMessageListeners } from './listeners/messages';
-import { turnPublisher } from './publisher';
+import { slackDelivery } from './delivery';
+import { outboxDeliverer } from './outbox-deliverer';
 import type { SlackSettings } from './settings';
 
 export interface SlackAppOptions {
@@ -18,6 +19,10 @@ export interface SlackAppOptions {
   identityTtlMs?: number;
   /** How long a request may run before a ⏳ reaction shows it is being worked on (default 700 ms). */
   workingReactionAfterMs?: number;
+  /** How often the outbox is checked for turns settled by other processes (default 1 s). */
+  outboxPollMs?: number;
+  /** How soon an approvals channel that refused a card is tried again (default 60 s). */
+  channelRetryMs?: number;
   /** Socket timing; the reconnect delay is a multiple of clientPingTimeout, which tests shorten. */
   socket?: { clientPingTimeout?: number; serverPingTimeout?: number };
 }
@@ -85,9 +90,19 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700 });
   registerActionListeners(app, { runner: sentinel.runner, identity, logger });
   registerHome(app, { identity, logger });
-  const unsubscribe = sentinel.runner.onTurn(
-    turnPublisher({ client: app.client, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now }),
-  );
+  // The deliverer's own client fails fast (bounded retries, 429s returned to it): it keeps its own
+  // backoff in the outbox, and a claimed row must never outlive its claim inside a client retrying for minutes.
+  const deliveryClient = new webApi.WebClient(settings.botToken, {
+    ...apiUrl,
+    logger: log,
+    timeout: 10_000,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
+  });
+  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs });
+  const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });
+  // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll.
+  const unsubscribe = sentinel.runner.onTurn(() => void deliverer.wake());
 
   try {
     await app.start();
@@ -99,6 +114,8 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   logger.info('connected to Slack (Socket Mode)');
   const recovered = await sentinel.runner.recover();
   if (recovered.length) logger.info({ count: recovered.length }, 'finished turns and approvals left by the previous run');
+  // Whatever earlier runs (or other processes) settled but did not show.
+  void deliverer.wake();
 
   return {
     app,
@@ -112,6 +129,8 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
       await Promise.allSettled([...inflight]);
       await sentinel.runner.idle();
       unsubscribe();
+      await deliverer.wake();
+      await deliverer.stop();
     },
   };
 }

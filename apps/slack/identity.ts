@@ -1,5 +1,6 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { canonicalEmail, sameEmail } from '../../policies/email';
 import type { Actor } from '../../policies/types';
 import type { Backends, DirectoryUser } from '../../tools/backends/types';
 
@@ -24,12 +25,16 @@ const MAX_ENTRIES = 10_000;
 /**
  * Slack user id → `users.info` → directory user (by the profile's email) → role. Identity comes only
  * from the authenticated user id in the payload, never from message text or display names.
- * - guests (`is_restricted`, `is_ultra_restricted`) keep their directory identity but never more than guest;
- * - people from another workspace (`is_stranger`), deleted users, bots, unknown emails get least
- *   privilege under an id that cannot collide with a directory id.
+ * - a Slack guest account (`is_restricted`, `is_ultra_restricted`) is the directory user only when the
+ *   directory also says guest; otherwise it is a least-privilege stranger under its own id, so it can
+ *   never answer, withdraw or see what belongs to the member whose email it carries;
+ * - people from another workspace (`is_stranger`), deleted users, bots, unknown or non-ASCII emails get
+ *   least privilege under an id that cannot collide with a directory id.
+ * Slack's answers are cached for `ttlMs`; the directory is read on every call, so a role change or a
+ * deactivation there applies to the next message or click.
  */
 export class SlackIdentity {
-  private readonly actors = new Map<string, Cached<Actor>>();
+  private readonly slackUsers = new Map<string, Cached<SlackUser | null>>();
   private readonly slackIds = new Map<string, Cached<string | null>>();
 
   constructor(
@@ -39,21 +44,32 @@ export class SlackIdentity {
   ) {}
 
   async actorFor(slackUserId: string): Promise<Actor> {
-    const hit = this.actors.get(slackUserId);
-    if (hit && hit.until > this.opts.now()) return hit.value;
-    const { actor, cacheable } = await this.lookup(slackUserId);
-    if (cacheable) remember(this.actors, slackUserId, actor, this.opts.now() + this.opts.ttlMs);
-    return actor;
+    const leastPrivilege: Actor = { id: `slack:${slackUserId}`, role: 'guest' };
+    const user = await this.slackUser(slackUserId);
+    if (!user || user.deleted || user.is_bot || user.is_stranger) return leastPrivilege;
+    const email = canonicalEmail(user.profile?.email ?? '');
+    const found = email ? await this.directory.find(email) : null;
+    // `find` also matches ids: insist the match is on the email Slack vouches for.
+    const person = found && found.active && sameEmail(found.email, email) ? found : null;
+    if (!person) return leastPrivilege;
+    if (isGuestAccount(user) && person.role !== 'guest') return leastPrivilege;
+    return { id: person.id, role: person.role, email: person.email, name: person.name };
   }
 
-  /** The Slack id of a directory user (for mentions and DMs), or null when Slack does not know the email. */
+  /**
+   * The Slack id of a directory user (for mentions and DMs), or null when Slack has no full member with
+   * exactly that email. Approval cards are sent by this, so a guest or a stranger sharing an email is
+   * never an answer, whoever has written to the bot.
+   */
   async slackIdOf(user: Pick<DirectoryUser, 'email'>): Promise<string | null> {
-    const key = user.email.toLowerCase();
+    const key = canonicalEmail(user.email);
+    if (!key) return null;
     const hit = this.slackIds.get(key);
     if (hit && hit.until > this.opts.now()) return hit.value;
     try {
-      const r = await this.client.users.lookupByEmail({ email: user.email });
-      const id = r.user?.id ?? null;
+      const r = await this.client.users.lookupByEmail({ email: key });
+      const found = r.user as SlackUser | undefined;
+      const id = found?.id && fullMember(found) && sameEmail(found.profile?.email, key) ? found.id : null;
       remember(this.slackIds, key, id, this.opts.now() + this.opts.ttlMs);
       return id;
     } catch (err) {
@@ -66,29 +82,25 @@ export class SlackIdentity {
     }
   }
 
-  private async lookup(slackUserId: string): Promise<{ actor: Actor; cacheable: boolean }> {
-    const leastPrivilege: Actor = { id: `slack:${slackUserId}`, role: 'guest' };
-    let user: SlackUser | undefined;
+  private async slackUser(slackUserId: string): Promise<SlackUser | null> {
+    const hit = this.slackUsers.get(slackUserId);
+    if (hit && hit.until > this.opts.now()) return hit.value;
     try {
-      user = (await this.client.users.info({ user: slackUserId })).user as SlackUser | undefined;
+      const user = ((await this.client.users.info({ user: slackUserId })).user as SlackUser | undefined) ?? null;
+      remember(this.slackUsers, slackUserId, user, this.opts.now() + this.opts.ttlMs);
+      return user;
     } catch (err) {
-      const code = platformError(err);
       this.opts.logger.warn({ slackUserId, err: errorText(err) }, 'users.info failed; treating the user as a guest');
       // A user Slack does not know stays unknown; a failed call is retried next time.
-      return { actor: leastPrivilege, cacheable: code === 'user_not_found' };
+      if (platformError(err) === 'user_not_found') remember(this.slackUsers, slackUserId, null, this.opts.now() + this.opts.ttlMs);
+      return null;
     }
-    if (!user || user.deleted || user.is_bot || user.is_stranger) return { actor: leastPrivilege, cacheable: true };
-    const email = user.profile?.email?.trim();
-    const found = email && email.includes('@') ? await this.directory.find(email) : null;
-    // `find` also matches ids: insist the match is on the email Slack vouches for.
-    const person = found && found.active && found.email.toLowerCase() === email!.toLowerCase() ? found : null;
-    if (!person) return { actor: leastPrivilege, cacheable: true };
-    const guestInSlack = user.is_restricted || user.is_ultra_restricted;
-    const actor: Actor = { id: person.id, role: guestInSlack ? 'guest' : person.role, email: person.email, name: person.name };
-    remember(this.slackIds, person.email.toLowerCase(), slackUserId, this.opts.now() + this.opts.ttlMs);
-    return { actor, cacheable: true };
   }
 }
+
+const isGuestAccount = (u: SlackUser) => !!(u.is_restricted || u.is_ultra_restricted);
+/** A member of this workspace in good standing: the only kind of account that may hold a directory role. */
+const fullMember = (u: SlackUser) => !u.deleted && !u.is_bot && !u.is_stranger && !isGuestAccount(u);
 
 function remember<T>(map: Map<string, Cached<T>>, key: string, value: T, until: number): void {
   if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);

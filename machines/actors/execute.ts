@@ -1,13 +1,18 @@
 import { appendAudit } from '../../db/audit';
 import { canonicalJson } from '../../db/canonical-json';
-import { claimExecution, finishExecution, type ExecutionRow } from '../../db/executions';
+import { getApproval } from '../../db/approvals';
+import { claimExecution, finishExecution, getExecution, type ExecutionRow } from '../../db/executions';
 import { recentMessages } from '../../db/messages';
 import { transact } from '../../db/transact';
+import { stillAllowed } from '../../policies/approvals';
+import type { Actor } from '../../policies/types';
 import type { ToolResult } from '../../tools/contract';
 import { findTool } from '../../tools/registry';
 import type { ExecuteInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
+import { currentRights } from '../identity';
 import type { ExecutedAction, PlannedAction } from '../types';
+import { recheckApproval } from './recheck';
 
 export const IN_DOUBT_MESSAGE =
   'I lost track of this action when I restarted while it was running, so I do not know whether it happened. I did not run it again; please check, or ask IT.';
@@ -22,6 +27,20 @@ function transcript(deps: AgentDeps, conversationId: string): string {
   return recentMessages(deps.db, conversationId, deps.historyMessages)
     .map((m) => `${m.role === 'user' ? m.author ?? 'user' : 'sentinel'}: ${m.content}`)
     .join('\n');
+}
+
+/**
+ * An approved action runs only while what was approved still holds: the target is as the approver saw
+ * it (same owner, same state) and policy still lets the requester, as they are now, have it done this
+ * way. Returns why not, or null.
+ */
+async function approvalNoLongerHolds(deps: AgentDeps, approvalId: string, requester: Actor): Promise<string | null> {
+  const approval = getApproval(deps.db, approvalId);
+  if (!approval || approval.status !== 'approved') return 'the approval could not be found.';
+  const { decision, drift } = await recheckApproval(deps, approval, await currentRights(deps.backends.directory, requester));
+  if (drift) return `${drift} since the request was made.`;
+  const verdict = stillAllowed(approval.required, decision);
+  return verdict.ok ? null : verdict.reason;
 }
 
 /**
@@ -50,6 +69,19 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       args: canonicalJson(action.args),
     };
     const { db } = deps;
+    if (action.approvalId && (getExecution(db, action.key)?.status ?? 'planned') === 'planned') {
+      const refusal = await approvalNoLongerHolds(deps, action.approvalId, input.requester);
+      if (refusal) {
+        const error = `Not run: ${refusal} Nothing was changed; ask again if it is still needed.`;
+        transact(db, () => {
+          claimExecution(db, journalRow, tool.idempotent, now);
+          finishExecution(db, action.key, 'failed', { error, not_run: true }, now);
+          appendAudit(db, { kind: 'approval_recheck_failed', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId, reason: refusal } }, now);
+        });
+        results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error, not_run: true } });
+        continue;
+      }
+    }
     const claim = transact(db, () => {
       const c = claimExecution(db, journalRow, tool.idempotent, now);
       if (c.kind === 'run') {

@@ -11,13 +11,13 @@ function hoursLeft(expiresAt: number, now: number): string {
   return h >= 1 ? `${h} h` : 'less than an hour';
 }
 
-function approvalLine(a: ApprovalRef, now: number): string {
+function approvalLine(a: ApprovalRef, now: number, why?: string): string {
   const what = describe(a.tool, a.args);
   switch (a.status) {
     case 'pending':
       return a.required === 'requester'
         ? `⚠️ This cannot be undone: ${what}. Please confirm it yourself before I go ahead (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}).`
-        : `⏳ Your request to ${what} needs approval from an IT admin. I've sent it (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}) and will post the result here.`;
+        : `⏳ Your request to ${what} needs approval from an IT admin${why ? ` (${why.replace(/\.$/, '')})` : ''}. I've sent it (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}) and will post the result here.`;
     case 'approved':
       return `✅ Approved by ${a.decidedBy ?? 'an admin'}: ${what}.`;
     case 'denied':
@@ -42,7 +42,9 @@ export async function summarize(deps: AgentDeps, input: SummarizeInput, signal: 
   const decided = input.approvals.filter((a) => a.status !== 'pending');
   parts.push(...decided.map((a) => approvalLine(a, now)));
   if (input.planText) parts.push(input.planText);
-  const reportable = input.executed.filter((e) => !e.inDoubt);
+  // In-doubt actions and approved actions stopped by the re-check are facts: code says them, not the LLM.
+  const notRun = (e: SummarizeInput['executed'][number]) => e.output.not_run === true;
+  const reportable = input.executed.filter((e) => !e.inDoubt && !notRun(e));
   if (reportable.length) {
     try {
       const requester = await requesterProfile(deps, input.requester);
@@ -53,8 +55,10 @@ export async function summarize(deps: AgentDeps, input: SummarizeInput, signal: 
     }
   }
   for (const e of input.executed.filter((x) => x.inDoubt)) parts.push(`❓ ${describe(e.tool, e.args)}: ${String(e.output.error ?? '')}`);
+  for (const e of input.executed.filter(notRun)) parts.push(`🚫 ${describe(e.tool, e.args)}: ${String(e.output.error ?? '')}`);
   parts.push(...input.proposals.filter((p) => p.decision === 'deny').map(denialLine));
-  parts.push(...input.approvals.filter((a) => a.status === 'pending').map((a) => approvalLine(a, now)));
+  const why = (a: ApprovalRef) => input.proposals.find((p) => p.approvalId === a.id)?.reason;
+  parts.push(...input.approvals.filter((a) => a.status === 'pending').map((a) => approvalLine(a, now, why(a))));
   const reply = parts.filter((p) => p.trim()).join('\n');
   return reply || 'Done.';
 }

@@ -44,10 +44,10 @@ export function scriptedLlm(plans: Array<Plan | ((message: string) => Plan)> = [
 }
 
 export function openSentinel(
-  opts: { db?: string; llm?: LlmProvider; now?: () => number; env?: Record<string, string>; backends?: (b: Backends) => Backends; syncToDisk?: () => Promise<void> } = {},
+  opts: { db?: string; llm?: LlmProvider; now?: () => number; env?: Record<string, string>; backends?: (b: Backends) => Backends; syncToDisk?: () => Promise<void>; leaseMs?: number } = {},
 ): Sentinel & { dbPath: string } {
   const dbPath = opts.db ?? tempDbPath();
   const config = loadConfig({ SENTINEL_DB: dbPath, SENTINEL_LLM: 'offline', ...opts.env });
-  const s = createSentinel(config, silentLogger, { now: opts.now, llm: opts.llm, backends: opts.backends, syncToDisk: opts.syncToDisk });
+  const s = createSentinel(config, silentLogger, { now: opts.now, llm: opts.llm, backends: opts.backends, syncToDisk: opts.syncToDisk, leaseMs: opts.leaseMs });
   return Object.assign(s, { dbPath });
 }

@@ -30,3 +30,15 @@ export function startEntry(entry: string, env: Record<string, string>): { child:
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   return { child, stderr: () => err, exited };
 }
+
+/** Like runEntry, without blocking this process's event loop (its own timers keep running meanwhile). */
+export function runEntryAsync(entry: string, args: string[], env: Record<string, string>): Promise<Finished> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, [path.join(ROOT, entry), ...args], { cwd: SCRATCH, env: { ...baseEnv(), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}

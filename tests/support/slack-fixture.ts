@@ -13,6 +13,9 @@ export const PEOPLE = {
   // A single-channel guest whose profile email matches an employee: still never more than guest.
   guestAlias: { id: 'U0GUESTALICE', name: 'alice-guest', email: 'alice@example.com', is_restricted: true, is_ultra_restricted: true },
   stranger: { id: 'U0STRANGER', name: 'stranger', email: 'sam@example.com', is_stranger: true },
+  // Guest accounts carrying admins' emails (a Slack Connect guest, a mistyped invite): never those admins.
+  guestCto: { id: 'U0GUESTCTO', name: 'cto-guest', email: 'cto@example.com', is_restricted: true },
+  guestSam: { id: 'U0GUESTSAM', name: 'sam-guest', email: 'sam@example.com', is_ultra_restricted: true },
   nobody: { id: 'U0NOBODY', name: 'nobody', email: 'nobody@elsewhere.test' },
 } as const;
 
@@ -31,19 +34,27 @@ export interface SlackFixture {
 
 /** The real Sentinel Bolt app, in this process, connected to a loopback Slack on 127.0.0.1. */
 export async function slackFixture(
-  opts: { approvalsChannel?: string | null; loopback?: LoopbackOptions; now?: () => number; workingReactionAfterMs?: number } = {},
+  opts: {
+    approvalsChannel?: string | null;
+    loopback?: LoopbackOptions;
+    now?: () => number;
+    workingReactionAfterMs?: number;
+    env?: Record<string, string>;
+    /** Retry a refused approvals channel after this long (the app's default is a minute). */
+    channelRetryMs?: number;
+  } = {},
 ): Promise<SlackFixture> {
   const slack = await LoopbackSlack.start(opts.loopback);
   for (const p of Object.values(PEOPLE)) slack.addUser({ ...p });
   const dbPath = tempDbPath();
-  const env: Record<string, string> = { ...slack.env() };
+  const env: Record<string, string> = { ...slack.env(), ...opts.env };
   const channel = opts.approvalsChannel === undefined ? APPROVALS_CHANNEL : opts.approvalsChannel;
   if (channel) env.SENTINEL_APPROVALS_CHANNEL = channel;
   const boot = async () => {
     const sentinel = openSentinel({ db: dbPath, env, now: opts.now });
     const settings = slackSettings(loadConfig({ SENTINEL_DB: dbPath, ...env }));
     // A short ping timeout makes the reconnect after `disconnect` quick (the delay is a multiple of it).
-    const app = await startSlackApp({ settings, sentinel, logger: silentLogger, now: opts.now, socket: { clientPingTimeout: 200 }, workingReactionAfterMs: opts.workingReactionAfterMs });
+    const app = await startSlackApp({ settings, sentinel, logger: silentLogger, now: opts.now, socket: { clientPingTimeout: 200 }, workingReactionAfterMs: opts.workingReactionAfterMs, outboxPollMs: 100, channelRetryMs: opts.channelRetryMs });
     return { sentinel, app };
   };
   let running = await boot();

@@ -14,6 +14,8 @@ export interface CardFacts {
   request: string | null;
   /** Already mrkdwn; set once the approval is decided. */
   decider?: string;
+  /** What became of the approved action (done, failed, not run and why); plain text. */
+  outcome?: string;
 }
 
 /** Slack renders this in each viewer's own time zone; the fallback is UTC. */
@@ -31,9 +33,11 @@ function what(a: ApprovalRow): { line: string; risk: string } {
 
 function targetLine(a: ApprovalRow): string {
   try {
-    const t = JSON.parse(a.target) as { kind: string; id?: string; owner?: string | null };
+    const t = JSON.parse(a.target) as { kind: string; id?: string; owner?: string | null; state?: string };
     if (t.kind === 'none' || !t.id) return 'none';
-    return escapeMrkdwn(`${t.kind} ${t.id}${t.owner ? ` (owner: ${t.owner})` : ''}`);
+    // A device's or ticket's unusual state is part of what the approver approves (a locked, lost laptop).
+    const state = t.kind !== 'user' && t.state && t.state !== 'active' ? `, ${t.state}` : '';
+    return escapeMrkdwn(`${t.kind} ${t.id}${t.owner ? ` (owner: ${t.owner}${state})` : ''}`);
   } catch {
     return 'unknown';
   }
@@ -79,6 +83,7 @@ export function approvalCard(f: CardFacts): { text: string; blocks: types.KnownB
   } else {
     const by = a.status === 'expired' ? '' : ` by ${f.decider ?? 'an admin'}`;
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${OUTCOME[a.status]}${by} · ${slackDate(a.decidedAt ?? a.expiresAt)}` }] });
+    if (f.outcome) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(f.outcome), 2900) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request ${a.id}` }] });
   const status = a.status === 'pending' ? title : OUTCOME[a.status];

@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ConversationRunner } from '../../../machines/runner';
+import { TurnLostError } from '../../../machines/turn-errors';
 import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-card';
 import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn } from '../mrkdwn';
@@ -43,6 +44,8 @@ export function registerActionListeners(app: App, deps: ActionDeps): void {
           if (!result.refused) return;
           reply = result.reply;
         } catch (err) {
+          // The decision is stored and another process took the turn over: it reports the outcome.
+          if (err instanceof TurnLostError) return;
           logger.error({ err, approval: value }, 'approval click could not be handled');
           reply = 'Sorry, something went wrong on my side. If the request is still open, please try again in a minute.';
         }

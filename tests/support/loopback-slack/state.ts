@@ -20,6 +20,8 @@ export interface PostedMessage {
   bot_id?: string;
   text: string;
   blocks?: Array<Record<string, any>>;
+  /** Message metadata as posted (`event_type`, `event_payload`); returned only when a reader asks for it. */
+  metadata?: Record<string, unknown>;
   /** How many times chat.update changed it. */
   updates: number;
   reactions: Set<string>;
@@ -47,6 +49,8 @@ export class WorkspaceState extends EventEmitter {
   readonly ephemerals: Ephemeral[] = [];
   readonly calls: ApiCall[] = [];
   readonly views = new Map<string, Record<string, unknown>>();
+  /** Channels the bot is not a member of: posting there fails with `not_in_channel`, as in Slack. */
+  readonly channelsWithoutBot = new Set<string>();
   private seq = 0;
   private readonly byKey = new Map<string, PostedMessage>();
 

@@ -32,6 +32,8 @@ function parseBody(raw: string, contentType: string | undefined): Params {
 }
 
 const fail = (error: string): Answer => ({ ok: false, error });
+/** A stored message as the Web API returns it: metadata only when the reader asked for all of it. */
+const wire = ({ reactions: _r, updates: _u, postedAt: _p, metadata, ...m }: PostedMessage, withMetadata: boolean) => (withMetadata && metadata ? { ...m, metadata } : m);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 /** The Web API methods Sentinel uses, answering like Slack: HTTP 200, `{ok: …}`. */
@@ -62,6 +64,7 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       const channel = str(p.channel);
       if (!channel) return fail('channel_not_found');
       if (!str(p.text) && !Array.isArray(p.blocks)) return fail('no_text');
+      if (state.channelsWithoutBot.has(channel)) return fail('not_in_channel');
       const m: PostedMessage = {
         channel,
         ts: state.nextTs(),
@@ -70,6 +73,7 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
         bot_id: id.botId,
         text: str(p.text) ?? '',
         blocks: p.blocks as PostedMessage['blocks'],
+        ...(p.metadata && typeof p.metadata === 'object' ? { metadata: p.metadata as Record<string, unknown> } : {}),
         updates: 0,
         reactions: new Set(),
         postedAt: performance.now(),
@@ -129,7 +133,16 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       const root = state.find(channel, ts);
       if (!root) return fail('thread_not_found');
       const replies = state.messages.filter((m) => m.channel === channel && m.thread_ts === ts && m.ts !== ts);
-      return { ok: true, has_more: false, messages: [root, ...replies].map(({ reactions: _r, updates: _u, ...m }) => m) };
+      return { ok: true, has_more: false, messages: [root, ...replies].map((m) => wire(m, p.include_all_metadata === true)) };
+    },
+    // Top-level messages of a channel, newest first, from `oldest` on (the thread replies are not listed).
+    'conversations.history': (p) => {
+      const channel = str(p.channel) ?? '';
+      if (state.channelsWithoutBot.has(channel)) return fail('not_in_channel');
+      const oldest = Number(str(p.oldest) ?? 0);
+      const limit = Math.min(Number(str(p.limit) ?? 100), 999);
+      const top = state.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && Number(m.ts) >= oldest);
+      return { ok: true, has_more: top.length > limit, messages: top.reverse().slice(0, limit).map((m) => wire(m, p.include_all_metadata === true)) };
     },
     'views.publish': (p) => {
       const user = str(p.user_id);

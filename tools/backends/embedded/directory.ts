@@ -2,6 +2,7 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { prepared } from '../../../db/prepared';
 import { directory, passwordResets } from '../../../db/schema';
+import { canonicalEmail } from '../../../policies/email';
 import type { Backends, DirectoryUser } from '../types';
 
 const byIdOrEmail = prepared((db) =>
@@ -23,7 +24,11 @@ const insertReset = prepared((db) =>
 const resetByKey = prepared((db) => db.select().from(passwordResets).where(eq(passwordResets.executionKey, sql.placeholder('key'))).prepare());
 
 export function embeddedDirectory(db: Db): Backends['directory'] {
-  const find = (idOrEmail: string): DirectoryUser | null => byIdOrEmail(db).get({ needle: idOrEmail.trim().toLowerCase() }) ?? null;
+  const find = (idOrEmail: string): DirectoryUser | null => {
+    // SQLite's lower() folds ASCII only, like canonicalEmail: a look-alike character never matches.
+    const needle = idOrEmail.includes('@') ? canonicalEmail(idOrEmail) : idOrEmail.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+    return needle === null ? null : byIdOrEmail(db).get({ needle }) ?? null;
+  };
   return {
     async find(idOrEmail) {
       return find(idOrEmail);

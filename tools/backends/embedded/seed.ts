@@ -36,7 +36,7 @@ export type DirectorySync =
   | { seeded: false; changes: DirectoryChange[] };
 
 // AuditKind does not list this kind yet; the audit log itself accepts any kind.
-const DIRECTORY_SYNCED = 'directory_synced' as string as AuditKind;
+const DIRECTORY_SYNCED: AuditKind = 'directory_synced';
 
 /** The fields of `now` that differ from `was`, among `keys`. */
 function diff<T extends object>(was: T, now: T, keys: Array<keyof T & string>): Record<string, FieldChange> | null {

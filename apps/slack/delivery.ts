@@ -1,0 +1,229 @@
+import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Db } from '../../db/client';
+import { getApproval, type ApprovalRow } from '../../db/approvals';
+import { getExecution } from '../../db/executions';
+import { recentMessages } from '../../db/messages';
+import { enqueueOutbox, type OutboxRow } from '../../db/outbox';
+import { cardsFor, markCard, recordCard } from '../../db/slack-cards';
+import type { Backends } from '../../tools/backends/types';
+import { approvalCard } from './blocks/approval-card';
+import { threadOf, type SlackThread } from './conversation-key';
+import { errorText, platformError, type SlackIdentity } from './identity';
+import { clip, escapeMrkdwn } from './mrkdwn';
+
+export interface DeliveryDeps {
+  client: webApi.WebClient;
+  db: Db;
+  directory: Backends['directory'];
+  identity: SlackIdentity;
+  approvalsChannel?: string;
+  logger: Logger;
+  now: () => number;
+  /** How soon an approvals channel that refused a card is tried again (default 60 s, then the outbox's backoff). */
+  channelRetryMs?: number;
+}
+
+/** How delivering one outbox row went. `retry` keeps the row; `blocked` also holds back the thread's later rows. */
+export type Delivered = { kind: 'sent' } | { kind: 'retry'; error: string; blocked: boolean; afterMs?: number };
+
+const MAX_TEXT = 39_000;
+/** Marks each post with its outbox key, so a retry can see that an earlier attempt did reach Slack. */
+const METADATA_TYPE = 'sentinel_outbox';
+/** Errors meaning the approvals channel will not take the card until someone fixes it (invites the bot…). */
+const CHANNEL_REFUSALS = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'ekm_access_denied']);
+
+/**
+ * Shows outbox rows in Slack: a reply in the conversation's thread, the cards of a new approval request
+ * (approvers' channel, admins' DMs, or the requester's thread for confirmations), every card of a
+ * decided request updated in place. Each post carries its outbox key as message metadata; a retried
+ * row looks for it first, so a post Slack accepted before a crash is not posted twice.
+ */
+export function slackDelivery(deps: DeliveryDeps) {
+  const { client, db, logger } = deps;
+
+  /** `<@U…>` when Slack knows the person as a full member, else their escaped name or id. */
+  async function mention(directoryId: string | null | undefined): Promise<string> {
+    if (!directoryId) return 'someone';
+    const user = await deps.directory.find(directoryId);
+    if (!user) return escapeMrkdwn(directoryId);
+    const slackId = await deps.identity.slackIdOf(user);
+    return slackId ? `<@${slackId}>` : escapeMrkdwn(user.name);
+  }
+
+  /** What became of an approved action, for the card: the approver learns it too. */
+  function outcome(a: ApprovalRow): string | undefined {
+    if (a.status !== 'approved') return undefined;
+    const run = getExecution(db, `approval:${a.id}`);
+    if (!run?.output || run.status === 'planned' || run.status === 'started') return undefined;
+    const out = JSON.parse(run.output) as { error?: string; not_run?: boolean };
+    if (run.status === 'succeeded') return 'Done.';
+    return out.error ?? 'It failed.';
+  }
+
+  async function card(a: ApprovalRow) {
+    const request = recentMessages(db, a.conversationId, 6).filter((m) => m.role === 'user' && m.author === a.requester).pop();
+    return approvalCard({
+      approval: a,
+      requester: await mention(a.requester),
+      request: request ? clip(request.content, 500) : null,
+      decider: a.decidedBy ? await mention(a.decidedBy) : undefined,
+      outcome: outcome(a),
+    });
+  }
+
+  /** True when a message with this outbox key is already in the channel (or thread). */
+  async function alreadyPosted(channel: string, key: string, threadTs: string | undefined, since: number): Promise<boolean> {
+    const page = threadTs
+      ? await client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 })
+      : await client.conversations.history({ channel, include_all_metadata: true, limit: 200, oldest: String(Math.floor(since / 1000) - 60) });
+    return (page.messages ?? []).some((m) => {
+      const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+      return meta?.event_type === METADATA_TYPE && meta.event_payload?.key === key;
+    });
+  }
+
+  /** Posts once per key: a retry first checks whether the earlier attempt reached Slack. */
+  async function post(row: OutboxRow, key: string, channel: string, threadTs: string | undefined, message: { text: string; blocks?: unknown[] }): Promise<{ channel: string; ts: string } | null> {
+    if (row.attempts > 1 && (await alreadyPosted(channel, key, threadTs, row.createdAt))) return null;
+    const r = await client.chat.postMessage({
+      channel,
+      thread_ts: threadTs,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks as never } : {}),
+      metadata: { event_type: METADATA_TYPE, event_payload: { key } },
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    return r.ts && r.channel ? { channel: r.channel, ts: r.ts } : null;
+  }
+
+  async function postCard(row: OutboxRow, a: ApprovalRow, channel: string, threadTs?: string): Promise<void> {
+    if (cardsFor(db, a.id).some((c) => c.channel === channel)) return;
+    const posted = await post(row, `${row.key}:${channel}`, channel, threadTs, await card(a));
+    if (posted) recordCard(db, { approvalId: a.id, channel: posted.channel, ts: posted.ts, postedAt: deps.now() });
+  }
+
+  /** DMs the card to every admin but the requester; returns how many were reached. */
+  async function cardsToAdmins(row: OutboxRow, a: ApprovalRow): Promise<number> {
+    let reached = 0;
+    for (const admin of await deps.directory.admins()) {
+      if (admin.id === a.requester) continue;
+      const slackId = await deps.identity.slackIdOf(admin);
+      if (!slackId) continue;
+      const dm = await client.conversations.open({ users: slackId });
+      if (!dm.channel?.id) continue;
+      await postCard(row, a, dm.channel.id);
+      reached++;
+    }
+    return reached;
+  }
+
+  async function note(row: OutboxRow, thread: SlackThread, suffix: string, text: string): Promise<void> {
+    await post(row, `${row.key}:${suffix}`, thread.channel, thread.threadTs, { text });
+  }
+
+  async function deliverCards(row: OutboxRow, thread: SlackThread, body: { approval: string; channelOnly?: boolean }): Promise<Delivered> {
+    const a = getApproval(db, body.approval);
+    if (!a) return { kind: 'sent' };
+    if (body.channelOnly && a.status !== 'pending') return { kind: 'sent' }; // decided meanwhile: a late card is noise
+    if (a.required === 'requester') {
+      await postCard(row, a, thread.channel, thread.threadTs);
+      return { kind: 'sent' };
+    }
+    if (deps.approvalsChannel) {
+      try {
+        await postCard(row, a, deps.approvalsChannel);
+        return { kind: 'sent' };
+      } catch (err) {
+        const code = platformError(err);
+        if (!code || !CHANNEL_REFUSALS.has(code)) throw err;
+        if (body.channelOnly) return { kind: 'retry', error: code, blocked: false };
+        logger.error({ approval: a.id, channel: deps.approvalsChannel, error: code }, 'the approvals channel refused the card (SENTINEL_APPROVALS_CHANNEL); sending it to the admins by DM and retrying the channel');
+        const reached = await cardsToAdmins(row, a);
+        await note(
+          row,
+          thread,
+          'fallback',
+          reached
+            ? `I couldn't post your request in <#${deps.approvalsChannel}> (${code}), so I sent it to the IT admins directly.`
+            : `I couldn't post your request in <#${deps.approvalsChannel}> (${code}) and could not reach an IT admin in Slack. Please tell the IT team about request ${escapeMrkdwn(a.id)}.`,
+        );
+        // The channel is retried on its own, with backoff, without holding back the thread.
+        enqueueOutbox(db, [{ kind: 'approval_cards', key: `${row.key}:channel`, conversationId: row.conversationId, body: { approval: a.id, channelOnly: true } }], Date.now() + (deps.channelRetryMs ?? 60_000));
+        return { kind: 'sent' };
+      }
+    }
+    if (!(await cardsToAdmins(row, a))) {
+      logger.error({ approval: a.id }, 'no approver could be reached in Slack; set SENTINEL_APPROVALS_CHANNEL');
+      await note(row, thread, 'unreached', `I could not reach an approver in Slack. Please tell the IT team about request ${escapeMrkdwn(a.id)}.`);
+    }
+    return { kind: 'sent' };
+  }
+
+  async function deliverUpdate(body: { approval: string }): Promise<Delivered> {
+    const a = getApproval(db, body.approval);
+    if (!a) return { kind: 'sent' };
+    const cards = cardsFor(db, a.id).filter((c) => c.shows !== a.status);
+    if (!cards.length) return { kind: 'sent' };
+    const view = await card(a);
+    for (const c of cards) {
+      try {
+        await client.chat.update({ channel: c.channel, ts: c.ts, ...view });
+      } catch (err) {
+        // A card someone deleted cannot show the outcome; the others still can.
+        if (platformError(err) !== 'message_not_found') throw err;
+      }
+      markCard(db, c, a.status);
+    }
+    return { kind: 'sent' };
+  }
+
+  /** "Waiting for …" for the requester: where the cards of their pending requests went. */
+  async function waitingNotes(ids: string[]): Promise<string[]> {
+    const notes: string[] = [];
+    for (const id of ids) {
+      const a = getApproval(db, id);
+      if (!a || a.status !== 'pending' || a.required === 'requester') continue;
+      const channels = new Set(cardsFor(db, id).map((c) => c.channel));
+      if (deps.approvalsChannel && channels.has(deps.approvalsChannel)) {
+        notes.push(`Waiting for an approver in <#${deps.approvalsChannel}>.`);
+        continue;
+      }
+      const reached: string[] = [];
+      for (const admin of await deps.directory.admins()) {
+        const slackId = admin.id === a.requester ? null : await deps.identity.slackIdOf(admin);
+        if (!slackId) continue;
+        const dm = await client.conversations.open({ users: slackId });
+        if (dm.channel?.id && channels.has(dm.channel.id)) reached.push(`<@${slackId}>`);
+      }
+      if (reached.length) notes.push(`Waiting for approval from ${reached.join(', ')}.`);
+    }
+    return notes;
+  }
+
+  async function deliverReply(row: OutboxRow, thread: SlackThread, body: { text: string; approvals: string[] }): Promise<Delivered> {
+    const text = [escapeMrkdwn(body.text), ...(await waitingNotes(body.approvals))].join('\n\n');
+    await post(row, row.key, thread.channel, thread.threadTs, { text: clip(text, MAX_TEXT) });
+    return { kind: 'sent' };
+  }
+
+  return {
+    async deliver(row: OutboxRow): Promise<Delivered> {
+      const thread = threadOf(row.conversationId);
+      if (!thread) return { kind: 'sent' };
+      const body = JSON.parse(row.body) as never;
+      try {
+        if (row.kind === 'reply') return await deliverReply(row, thread, body);
+        if (row.kind === 'approval_cards') return await deliverCards(row, thread, body);
+        return await deliverUpdate(body);
+      } catch (err) {
+        const code = platformError(err);
+        const retryAfter = (err as { retryAfter?: number }).retryAfter;
+        logger.warn({ key: row.key, attempt: row.attempts, err: errorText(err) }, 'Slack did not take an outbox item; it will be retried');
+        // Slack is unreachable, rate limiting, or failing: hold the thread's later items back so they stay in order.
+        return { kind: 'retry', error: code ?? errorText(err), blocked: true, afterMs: typeof retryAfter === 'number' ? retryAfter * 1000 : undefined };
+      }
+    },
+  };
+}

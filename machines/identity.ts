@@ -1,0 +1,19 @@
+import { lowerRole, type Actor } from '../policies/types';
+import type { Backends } from '../tools/backends/types';
+
+/** A directory user (by id or email) as an actor: unknown or deactivated people have guest rights. */
+export async function directoryActor(directory: Backends['directory'], idOrEmail: string): Promise<Actor> {
+  const user = await directory.find(idOrEmail);
+  if (!user || !user.active) return { id: idOrEmail, role: 'guest' };
+  return { id: user.id, role: user.role, email: user.email, name: user.name };
+}
+
+/**
+ * `actor` with the rights the directory gives that exact id now, never more than the transport said (a
+ * Slack guest account stays a guest). Used at every decision, so a demotion applies at the next click.
+ */
+export async function currentRights(directory: Backends['directory'], actor: Actor): Promise<Actor> {
+  const now = await directoryActor(directory, actor.id);
+  const role = now.id === actor.id ? lowerRole(actor.role, now.role) : 'guest';
+  return { ...actor, role };
+}
