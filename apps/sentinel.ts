@@ -31,8 +31,9 @@ export interface Sentinel {
   close(): Promise<void>;
 }
 
-export function createLlm(config: Config): LlmProvider {
-  return config.llm.provider === 'openai' ? openaiProvider(config.llm) : offlineProvider;
+/** The configured LLM provider; the OpenAI one logs each failed attempt to `logger`. */
+export function createLlm(config: Config, logger: Logger): LlmProvider {
+  return config.llm.provider === 'openai' ? openaiProvider({ ...config.llm, logger }) : offlineProvider;
 }
 
 /** Wires the core from configuration: database (migrated, seeded), backends, LLM provider and runner. */
@@ -48,7 +49,7 @@ export function createSentinel(
   else seedIfEmpty(database.db, demoDirectory, now());
   const embedded = embeddedBackends(database.db);
   const backends = overrides.backends ? overrides.backends(embedded) : embedded;
-  const llm = overrides.llm ?? createLlm(config);
+  const llm = overrides.llm ?? createLlm(config, logger);
   const crash = crasher(config.crashAt);
   const runner = new ConversationRunner({
     db: database.db,

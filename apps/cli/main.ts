@@ -3,7 +3,6 @@ import readline from 'node:readline';
 import { ConfigError, loadConfig, loadDotEnv } from '../../config';
 import { createLogger } from '../logger';
 import { createSentinel, type Sentinel } from '../sentinel';
-import { llmWithLogger } from '../../machines/llm/openai';
 import { parseArgs, UsageError, USAGE, type CliCommand } from './args';
 import { toJson, toText } from './render';
 import { directory } from '../../db/schema';
@@ -132,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     loadDotEnv();
     const config = loadConfig();
     const logger = createLogger(config.logLevel ?? (cmd.kind === 'repl' ? 'warn' : 'error'));
-    sentinel = createSentinel(config, logger, { llm: llmWithLogger(config, logger) });
+    sentinel = createSentinel(config, logger);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sentinel: ${err.message}\n`);

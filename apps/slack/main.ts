@@ -2,7 +2,6 @@ import { ConfigError, loadConfig, loadDotEnv } from '../../config';
 import { pruneSlackMessages } from '../../db/slack-events';
 import { createLogger } from '../logger';
 import { createSentinel } from '../sentinel';
-import { llmWithLogger } from '../../machines/llm/openai';
 import { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { SlackStartError, startSlackApp, type SlackApp } from './app';
@@ -21,7 +20,7 @@ async function main(): Promise<number> {
     settings = slackSettings(config);
     logger = createLogger(config.logLevel ?? 'info');
     // Opening the database can be a configuration error too (SENTINEL_DB a directory, not SQLite, …).
-    sentinel = createSentinel(config, logger, { llm: llmWithLogger(config, logger) });
+    sentinel = createSentinel(config, logger);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`sentinel: ${err.message}\n`);

@@ -177,11 +177,3 @@ export function openaiProvider(opts: OpenAIProviderOptions): LlmProvider {
     },
   };
 }
-
-/**
- * The configured OpenAI provider reporting to `logger`, or undefined for the offline one (createSentinel's
- * default). The entry points pass it until apps/sentinel.ts createLlm takes the logger itself.
- */
-export function llmWithLogger(config: { llm: { provider: 'offline' } | (Omit<OpenAIProviderOptions, 'logger'> & { provider: 'openai' }) }, logger: Logger): LlmProvider | undefined {
-  return config.llm.provider === 'openai' ? openaiProvider({ ...config.llm, logger }) : undefined;
-}
