@@ -13,7 +13,12 @@ const SCOPE_OF: Record<string, string> = {
   'users.info': 'users:read',
   'users.lookupByEmail': 'users:read.email',
   'conversations.open': 'im:write',
+  // Reading back its own posts (a retried delivery checks whether the first attempt landed): every kind
+  // of conversation a post can be in needs its own history scope; the test checks all three.
+  'conversations.replies': 'channels:history',
+  'conversations.history': 'channels:history',
 };
+const HISTORY_SCOPES = ['channels:history', 'groups:history', 'im:history'];
 
 function methodsCalledIn(dir: string): Set<string> {
   const found = new Set<string>();
@@ -47,6 +52,7 @@ describe('Slack app manifest', () => {
       expect(SCOPE_OF[method]).toBeDefined();
       expect(manifest.oauth_config.scopes.bot).toContain(SCOPE_OF[method]);
     }
+    if (called.has('conversations.history')) expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(HISTORY_SCOPES));
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 });
