@@ -27,6 +27,11 @@ export interface AgentDeps {
   leaseMs?: number;
   /** How long a message waits for another process's turn on the same conversation (default 60 s). */
   leaseWaitMs?: number;
+  /**
+   * Inside a transaction that records a turn's decisions or starts an action: throws when this process
+   * no longer owns the conversation's turn (another took it over). Supplied by the runner.
+   */
+  assertOwner?: (conversationId: string) => void;
   /** Fault injection for the crash tests; a no-op unless SENTINEL_CRASH_AT is set. */
   crash: (point: CrashPoint) => void;
 }

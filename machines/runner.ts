@@ -19,7 +19,7 @@ import { recheckApproval } from './actors/recheck';
 import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
 import { currentRights, directoryActor } from './identity';
-import { TurnBusyError, TurnLostError } from './turn-errors';
+import { TurnLostError } from './turn-errors';
 import type { AgentEvent, ApprovalRef, ExecutedAction, ProposalOutcome } from './types';
 
 type Snapshot = SnapshotFrom<typeof agentMachine>;
@@ -35,6 +35,11 @@ export interface TurnResult {
   recovered?: TurnResult;
   /** Set when the request was refused before reaching the machine (approval checks, limits). */
   refused?: boolean;
+  /**
+   * Set when another process took this turn over while this one ran it: that process finishes it and
+   * reports the outcome, so a transport that shows people the outcome says nothing here.
+   */
+  takenOver?: boolean;
 }
 
 const atRest = (s: Snapshot) => (REST_STATES as readonly string[]).includes(s.value as string);
@@ -62,6 +67,8 @@ function resultOf(conversationId: string, s: Snapshot): TurnResult {
 }
 
 const RECOVERED_PREFIX = '(finishing your previous request) ';
+const BUSY_REPLY = 'I am still working on an earlier request in this conversation, so I did not take this one in. Please send it again in a minute.';
+const TAKEN_OVER_REPLY = 'Another Sentinel process took this request over while I was handling it; it will post the outcome.';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BUSY = Symbol('busy');
 const HOST = hostname();
@@ -101,9 +108,13 @@ export class ConversationRunner {
   private readonly leaseMs: number;
   private readonly leaseWaitMs: number;
 
-  constructor(private readonly deps: AgentDeps) {
+  private readonly deps: AgentDeps;
+
+  constructor(deps: AgentDeps) {
     this.leaseMs = deps.leaseMs ?? 15_000;
     this.leaseWaitMs = deps.leaseWaitMs ?? 60_000;
+    // Every write that decides or starts something proves (and extends) this process's lease.
+    this.deps = deps = { ...deps, assertOwner: (conversationId) => this.assertOwner(conversationId) };
     this.machine = agentMachine.provide({
       actors: {
         propose: fromPromise(({ input, signal }) => propose(deps, input, signal)),
@@ -124,8 +135,9 @@ export class ConversationRunner {
   }
 
   /**
-   * A user's message in a conversation. Throws TurnBusyError when another process kept the
-   * conversation busy for longer than the wait, and TurnLostError when another process took it over.
+   * A user's message in a conversation. When another process keeps the conversation busy for longer
+   * than the wait, the message is refused (nothing was taken in); when another process takes the turn
+   * over midway, the result says so (`takenOver`).
    */
   async handleMessage(conversationId: string, requester: Actor, text: string): Promise<TurnResult> {
     const trimmed = text.trim();
@@ -138,9 +150,8 @@ export class ConversationRunner {
     const masked = redactText(trimmed);
     const r = await this.locked(conversationId, this.leaseWaitMs, () =>
       this.run(conversationId, { type: 'USER_MESSAGE', requester, text: masked, nonce: this.deps.randomId() }),
-    );
-    if (r === BUSY) throw new TurnBusyError(conversationId);
-    return r;
+    ).catch((err: unknown) => this.takenOverOr(conversationId, err));
+    return r === BUSY ? this.refusal(conversationId, BUSY_REPLY) : r;
   }
 
   /**
@@ -183,7 +194,7 @@ export class ConversationRunner {
       }
       this.deps.crash('approval_stored');
       return this.deliverHeld(getApproval(db, approvalId)!);
-    });
+    }).catch((err: unknown) => this.takenOverOr(found.conversationId, err));
     if (r === BUSY) return this.refusedApproval(found, 'This conversation is busy with another request right now; nothing was decided. Please try again in a minute.');
     // Expiring on a click expires every overdue request: each of them is reported, not only this one.
     if (expired) await this.deliverUndelivered();
@@ -250,9 +261,20 @@ export class ConversationRunner {
     return this.run(latest.conversationId, { type: 'APPROVAL_DECIDED', requester, approval: toApprovalRef(latest) });
   }
 
+  private assertOwner(conversationId: string): void {
+    if (!renewLease(this.deps.db, conversationId, this.owner, Date.now() + this.leaseMs)) throw new TurnLostError(conversationId);
+  }
+
   private heldByLiveOther(conversationId: string): boolean {
     const holder = leaseHolder(this.deps.db, conversationId, Date.now());
     return holder !== null && holder !== this.owner && !ownerIsDead(holder);
+  }
+
+  /** A turn this process lost to another is an outcome (the other reports it); anything else is a failure. */
+  private takenOverOr(conversationId: string, err: unknown): TurnResult {
+    if (!(err instanceof TurnLostError)) throw err;
+    this.deps.logger.info({ conversationId }, 'another process took this turn over; it reports the outcome');
+    return { ...this.refusal(conversationId, TAKEN_OVER_REPLY), takenOver: true };
   }
 
   private lostOr(err: unknown): null {
@@ -375,7 +397,7 @@ export class ConversationRunner {
       const at = now();
       transact(db, () => {
         // Every save proves this process still owns the turn, and extends its lease.
-        if (!renewLease(db, conversationId, this.owner, Date.now() + this.leaseMs)) throw new TurnLostError(conversationId);
+        this.assertOwner(conversationId);
         version = saveConversation(
           db,
           conversationId,

@@ -1,14 +1,4 @@
 /**
- * Another process holds this conversation's turn and did not finish it in time. Nothing was done for
- * this request; it may be sent again.
- */
-export class TurnBusyError extends Error {
-  constructor(readonly conversationId: string) {
-    super(`conversation ${conversationId} is busy with a turn in another process`);
-  }
-}
-
-/**
  * This process lost the conversation's turn (its lease ran out and another process took it over, or
  * another process saved over it). The new owner finishes the turn and reports it; this process must
  * say nothing about it, since anything it said could be wrong.

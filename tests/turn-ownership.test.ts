@@ -66,6 +66,34 @@ describe('one owner per turn', () => {
     await live.close();
   }, 60_000);
 
+  test('a process paused past its lease loses the turn to another and says nothing false; the action runs once', async () => {
+    const db = tempDbPath();
+    let other: Promise<Finished> | null = null;
+    const pausing: LlmProvider = {
+      name: 'pausing',
+      async propose(req, signal) {
+        // Another process starts, then this one freezes (a long GC pause, SIGSTOP, a stuck disk) past its lease.
+        other = cli(db, ['--as', 'alice', '--thread', 'elsewhere', '--json', 'what is the status of IT-1042?']);
+        const until = Date.now() + 6_000;
+        while (Date.now() < until) {
+          /* frozen: no timers, no heartbeat */
+        }
+        return offlineProvider.propose(req, signal);
+      },
+      summarize: (req, signal) => offlineProvider.summarize(req, signal),
+    };
+    const paused = openSentinel({ db, llm: pausing, leaseMs: 300 });
+    const result = await paused.runner.handleMessage('t', await paused.identify('intern'), 'reset my password');
+    json(await other!);
+    // The other process finished the frozen turn at its start-up; the frozen one learned it lost it.
+    expect(result).toMatchObject({ takenOver: true, executed: [] });
+    expect(query<{ n: number }>(db, 'select count(*) n from password_resets')).toEqual([{ n: 1 }]);
+    const thread = query<{ role: string; content: string }>(db, "select role, content from messages where conversation_id = 't' order by id");
+    expect(thread.map((m) => m.role)).toEqual(['user', 'assistant']);
+    expect(thread[1]!.content).toMatch(/password/i);
+    await paused.close();
+  }, 60_000);
+
   test('concurrent CLI runs on one file each handle their own message', async () => {
     const db = tempDbPath();
     json(await cli(db, ['--as', 'intern', '--json', 'hello'])); // create and migrate the file first

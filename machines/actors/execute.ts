@@ -74,6 +74,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       if (refusal) {
         const error = `Not run: ${refusal} Nothing was changed; ask again if it is still needed.`;
         transact(db, () => {
+          deps.assertOwner?.(input.conversationId);
           claimExecution(db, journalRow, tool.idempotent, now);
           finishExecution(db, action.key, 'failed', { error, not_run: true }, now);
           appendAudit(db, { kind: 'approval_recheck_failed', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId, reason: refusal } }, now);
@@ -83,6 +84,8 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       }
     }
     const claim = transact(db, () => {
+      // No side effect starts for a turn this process no longer owns (it was paused past its lease).
+      deps.assertOwner?.(input.conversationId);
       const c = claimExecution(db, journalRow, tool.idempotent, now);
       if (c.kind === 'run') {
         appendAudit(db, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);

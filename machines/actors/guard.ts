@@ -164,6 +164,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
 
   const { db } = deps;
   transact(db, () => {
+    deps.assertOwner?.(input.conversationId);
     insertDecisions(db, rows);
     rows.forEach((row, idx) => {
       const c = checked[idx]!;

@@ -1,7 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ConversationRunner } from '../../../machines/runner';
-import { TurnLostError } from '../../../machines/turn-errors';
 import { APPROVE_ACTION, DENY_ACTION } from '../blocks/approval-card';
 import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn } from '../mrkdwn';
@@ -41,11 +40,10 @@ export function registerActionListeners(app: App, deps: ActionDeps): void {
         try {
           const decider = await identity.actorFor(clicker);
           const result = await runner.decideApproval(value, decider, decision);
-          if (!result.refused) return;
+          // Decided (its outcome is published from the outbox), or taken over by a process that reports it.
+          if (!result.refused || result.takenOver) return;
           reply = result.reply;
         } catch (err) {
-          // The decision is stored and another process took the turn over: it reports the outcome.
-          if (err instanceof TurnLostError) return;
           logger.error({ err, approval: value }, 'approval click could not be handled');
           reply = 'Sorry, something went wrong on my side. If the request is still open, please try again in a minute.';
         }

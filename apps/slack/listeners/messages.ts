@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Db } from '../../../db/client';
 import { claimSlackMessage } from '../../../db/slack-events';
 import type { ConversationRunner } from '../../../machines/runner';
-import { TurnBusyError, TurnLostError } from '../../../machines/turn-errors';
 import { conversationKey } from '../conversation-key';
 import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn, withoutMention } from '../mrkdwn';
@@ -31,7 +30,6 @@ interface IncomingMessage {
 
 const WORKING = 'hourglass_flowing_sand';
 const SORRY = 'Sorry, something went wrong on my side and your request was not handled. Please try again in a minute.';
-const BUSY = 'I am still working on an earlier request in this thread, so I did not take this one in. Please send it again in a minute.';
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 255 ? v : undefined);
 
 function incoming(event: Record<string, unknown>, body: Record<string, unknown>): IncomingMessage | null {
@@ -83,16 +81,10 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
       const actor = await identity.actorFor(m.user);
       const result = await runner.handleMessage(conversationId, actor, withoutMention(m.text, botUserId));
       // Turns the machine ran are posted by the publisher; a refusal never reached it, so post it here.
-      if (result.refused) await reply(result.reply);
+      // A turn another process took over is reported by that process: anything said here could be false.
+      if (result.refused && !result.takenOver) await reply(result.reply);
     } catch (err) {
-      if (err instanceof TurnLostError) {
-        // Another process took the turn over and reports its outcome; anything said here could be false.
-        logger.info({ conversationId }, 'turn taken over by another process');
-      } else if (err instanceof TurnBusyError) {
-        await reply(BUSY).catch(() => undefined);
-      } else {
-        await apologize(err);
-      }
+      await apologize(err);
     } finally {
       clearTimeout(timer);
       if (reacted) {
