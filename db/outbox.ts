@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { outbox } from './schema';
 
@@ -24,9 +24,11 @@ export function enqueueOutbox(db: Db, items: OutboxItem[], now: number): void {
 /**
  * Claims up to `limit` rows that are due, oldest first: pending ones whose time has come, and ones
  * another deliverer claimed but did not finish before its claim ran out (it died mid-send; the row may
- * or may not have reached Slack, which the deliverer checks before sending again).
+ * or may not have reached Slack, which the deliverer checks before sending again). A claim whose holder
+ * `isDead` says is gone (a process on this host that no longer exists) is taken over at once, without
+ * waiting for it to run out: a restart right after a crash delivers what the dead process was sending.
  */
-export function claimDue(db: Db, owner: string, now: number, claimMs: number, limit: number): OutboxRow[] {
+export function claimDue(db: Db, owner: string, now: number, claimMs: number, limit: number, isDead: (claimedBy: string) => boolean = () => false): OutboxRow[] {
   const due = db
     .select()
     .from(outbox)
@@ -39,8 +41,21 @@ export function claimDue(db: Db, owner: string, now: number, claimMs: number, li
     .orderBy(asc(outbox.id))
     .limit(limit)
     .all();
+  // Rows still under another holder's claim: few (one batch per live deliverer), checked holder by holder.
+  const held = db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.status, 'sending'), gt(outbox.nextAttemptAt, now), isNotNull(outbox.claimedBy), ne(outbox.claimedBy, owner)))
+    .all();
+  const verdicts = new Map<string, boolean>();
+  const orphaned = held.filter((row) => {
+    const holder = row.claimedBy!;
+    if (!verdicts.has(holder)) verdicts.set(holder, isDead(holder));
+    return verdicts.get(holder)!;
+  });
+  const candidates = [...due, ...orphaned].sort((x, y) => x.id - y.id).slice(0, limit);
   const claimed: OutboxRow[] = [];
-  for (const row of due) {
+  for (const row of candidates) {
     const r = db
       .update(outbox)
       .set({ status: 'sending', claimedBy: owner, nextAttemptAt: now + claimMs, attempts: sql`${outbox.attempts} + 1` })

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client';
 import { claimDue, markRetry, markSent, type OutboxRow } from '../../db/outbox';
@@ -18,9 +19,31 @@ export interface DelivererOptions {
   /** How long a row is retried before it is given up on (default 24 h). */
   giveUpAfterMs?: number;
   crash?: (point: CrashPoint) => void;
+  /**
+   * Whether another deliverer's claim belongs to a process that is gone, so its rows are taken over at
+   * once rather than when the claim runs out (default: claimHolderIsDead).
+   */
+  ownerIsDead?: (owner: string) => boolean;
 }
 
 const BATCH = 50;
+const HOST = hostname();
+
+/**
+ * True when a claim's holder (a runner owner, `host:pid:nonce`) is a process on this host that no longer
+ * exists: the Slack app restarted after a crash. The same test the runner applies to turn leases;
+ * holders on other hosts are only ever judged by their claim running out.
+ */
+export function claimHolderIsDead(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 /** Exponential backoff from 1 s, capped at 5 minutes. */
 export const backoffMs = (attempts: number) => Math.min(1_000 * 2 ** Math.max(0, attempts - 1), 300_000);
@@ -29,7 +52,7 @@ export const backoffMs = (attempts: number) => Math.min(1_000 * 2 ** Math.max(0,
  * Sends what settled turns left in the outbox, in any process's name: rows are claimed (so two app
  * processes never send the same row at once), a thread's rows go out in order, failures are retried
  * with backoff (a Slack `Retry-After` is honoured), and a row whose deliverer died is claimed again once
- * its claim runs out.
+ * its claim runs out, or at once when that deliverer was a process on this host that no longer exists.
  */
 export function outboxDeliverer(opts: DelivererOptions) {
   const clock = opts.clock ?? Date.now;
@@ -62,7 +85,7 @@ export function outboxDeliverer(opts: DelivererOptions) {
   async function pump(): Promise<void> {
     do {
       again = false;
-      const rows = claimDue(opts.db, opts.owner, clock(), claimMs, BATCH);
+      const rows = claimDue(opts.db, opts.owner, clock(), claimMs, BATCH, opts.ownerIsDead ?? claimHolderIsDead);
       const threads = new Map<string, OutboxRow[]>();
       for (const row of rows) threads.set(row.conversationId, [...(threads.get(row.conversationId) ?? []), row]);
       await Promise.all([...threads.values()].map((t) => deliverThread(t)));
