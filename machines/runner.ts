@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { createActor, fromPromise, waitFor, type SnapshotFrom } from 'xstate';
 import { appendAudit } from '../db/audit';
 import { decideApprovalRow, expireDueApprovals, getApproval, markDelivered, undeliveredApprovals, type ApprovalRow } from '../db/approvals';
@@ -19,6 +18,7 @@ import { recheckApproval } from './actors/recheck';
 import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
 import { currentRights, directoryActor } from './identity';
+import { ownerIsDead, processOwnerId } from './process-owner';
 import { TurnLostError } from './turn-errors';
 import type { AgentEvent, ApprovalRef, ExecutedAction, ProposalOutcome } from './types';
 
@@ -71,24 +71,6 @@ const BUSY_REPLY = 'I am still working on an earlier request in this conversatio
 const TAKEN_OVER_REPLY = 'Another Sentinel process took this request over while I was handling it; it will post the outcome.';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BUSY = Symbol('busy');
-const HOST = hostname();
-
-/**
- * True when a lease owner is a process on this host that no longer exists: its turn can be taken over
- * at once instead of after its lease runs out (a restart right after a crash). Owners on other hosts
- * are only ever judged by their lease.
- */
-function ownerIsDead(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /**
  * Drives conversations: one event at a time per conversation (others run in parallel), each turn
  * loaded from SQLite, run to rest, and persisted at every stable point. Transports (CLI, Slack) call
@@ -104,7 +86,7 @@ export class ConversationRunner {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<TurnListener>();
   /** This process's name on the leases it holds. */
-  readonly owner = `${HOST}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+  readonly owner = processOwnerId();
   private readonly leaseMs: number;
   private readonly leaseWaitMs: number;
 

@@ -1,8 +1,8 @@
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client';
 import { claimDue, markRetry, markSent, type OutboxRow } from '../../db/outbox';
 import type { CrashPoint } from '../../machines/crash-points';
+import { ownerIsDead } from '../../machines/process-owner';
 import type { Delivered } from './delivery';
 
 export interface DelivererOptions {
@@ -21,30 +21,12 @@ export interface DelivererOptions {
   crash?: (point: CrashPoint) => void;
   /**
    * Whether another deliverer's claim belongs to a process that is gone, so its rows are taken over at
-   * once rather than when the claim runs out (default: claimHolderIsDead).
+   * once rather than when the claim runs out (default: a dead process on this host).
    */
   ownerIsDead?: (owner: string) => boolean;
 }
 
 const BATCH = 50;
-const HOST = hostname();
-
-/**
- * True when a claim's holder (a runner owner, `host:pid:nonce`) is a process on this host that no longer
- * exists: the Slack app restarted after a crash. The same test the runner applies to turn leases;
- * holders on other hosts are only ever judged by their claim running out.
- */
-export function claimHolderIsDead(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  if (host !== HOST || !pid || Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
 /** Exponential backoff from 1 s, capped at 5 minutes. */
 export const backoffMs = (attempts: number) => Math.min(1_000 * 2 ** Math.max(0, attempts - 1), 300_000);
 
@@ -85,7 +67,7 @@ export function outboxDeliverer(opts: DelivererOptions) {
   async function pump(): Promise<void> {
     do {
       again = false;
-      const rows = claimDue(opts.db, opts.owner, clock(), claimMs, BATCH, opts.ownerIsDead ?? claimHolderIsDead);
+      const rows = claimDue(opts.db, opts.owner, clock(), claimMs, BATCH, opts.ownerIsDead ?? ownerIsDead);
       const threads = new Map<string, OutboxRow[]>();
       for (const row of rows) threads.set(row.conversationId, [...(threads.get(row.conversationId) ?? []), row]);
       await Promise.all([...threads.values()].map((t) => deliverThread(t)));
