@@ -2,6 +2,7 @@ import { assign, fromPromise, setup } from 'xstate';
 import type { Actor } from '../policies/types';
 import type {
   AgentEvent,
+  DialogueState,
   ApprovalRef,
   ExecutedAction,
   GuardOutput,
@@ -30,12 +31,15 @@ export interface AgentContext {
   /** Ids of approvals still waiting for an answer; the database holds the approvals themselves. */
   pending: string[];
   reply: string | null;
+  /** The planner's memory of the thread (last person named, a request awaiting an argument). */
+  dialogue?: DialogueState | null;
 }
 
 export interface ProposeInput {
   conversationId: string;
   requester: Actor;
   message: string;
+  dialogue: DialogueState | null;
 }
 export interface GuardInput {
   conversationId: string;
@@ -137,8 +141,8 @@ export const agentMachine = setup({
     proposing: {
       invoke: {
         src: 'propose',
-        input: ({ context }) => ({ conversationId: context.conversationId, requester: context.requester!, message: context.message! }),
-        onDone: { target: 'guarding', actions: assign({ plan: ({ event }) => event.output }) },
+        input: ({ context }) => ({ conversationId: context.conversationId, requester: context.requester!, message: context.message!, dialogue: context.dialogue ?? null }),
+        onDone: { target: 'guarding', actions: assign({ plan: ({ event }) => event.output, dialogue: ({ event }) => event.output.dialogue ?? null }) },
         onError: { target: 'settling', actions: assign({ reply: APOLOGY }) },
       },
     },

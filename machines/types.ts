@@ -10,6 +10,23 @@ export interface Plan {
   /** Text the LLM wants to say (a clarifying question, an answer); may accompany calls. */
   text: string | null;
   calls: RawCall[];
+  /** What the planner wants to remember for the thread's next message (kept in the conversation, bounded). */
+  dialogue?: DialogueState | null;
+}
+
+/**
+ * A thread's conversational memory beyond its messages: who was last talked about (for "her laptop"),
+ * and a request still missing an argument (the next message may fill it).
+ */
+export interface DialogueState {
+  /** Directory id of the person last named. */
+  lastPerson?: string;
+  /** The device last acted on or asked about ("wipe it"). */
+  lastDevice?: string;
+  /** A tool call waiting for arguments, with the question that was asked. */
+  pending?: { tool: string; args: Record<string, unknown>; missing: string[] };
+  /** An offer made in the last reply that "yes" accepts. */
+  offer?: 'ticket';
 }
 
 export interface ProposalOutcome {

@@ -2,8 +2,9 @@ import { recentMessages } from '../../db/messages';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
-import type { RequesterProfile } from '../llm/provider';
-import type { Plan } from '../types';
+import { personMentions } from '../llm/mentions';
+import type { RequesterProfile, ResolvedPerson } from '../llm/provider';
+import type { DialogueState, Plan } from '../types';
 import type { Actor } from '../../policies/types';
 
 export async function requesterProfile(deps: AgentDeps, requester: Actor): Promise<RequesterProfile> {
@@ -17,6 +18,19 @@ export async function requesterProfile(deps: AgentDeps, requester: Actor): Promi
   };
 }
 
+/** Looks up who the message names (and who the thread last talked about) in the directory and inventory. */
+async function resolvePeople(deps: AgentDeps, message: string, systems: string[], dialogue: DialogueState | null | undefined): Promise<ResolvedPerson[]> {
+  const mentions = personMentions(message.toLowerCase(), systems).map((m) => m.text);
+  if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
+  const resolved: ResolvedPerson[] = [];
+  for (const mention of [...new Set(mentions)].slice(0, 5)) {
+    const user = await deps.backends.directory.find(mention);
+    const devices = user ? await deps.backends.mdm.listByOwner(user.id) : [];
+    resolved.push({ mention, person: user ? { id: user.id, name: user.name, devices: devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });
+  }
+  return resolved;
+}
+
 export async function propose(deps: AgentDeps, input: ProposeInput, signal: AbortSignal): Promise<Plan> {
   await afterPersist(signal);
   // The current message was stored with the move to `proposing`; history is what came before it.
@@ -25,5 +39,6 @@ export async function propose(deps: AgentDeps, input: ProposeInput, signal: Abor
   if (last && last.role === 'user' && last.content === input.message) history.pop();
   while (history.length > deps.historyMessages) history.shift();
   const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems()]);
-  return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds }, signal));
+  const people = await resolvePeople(deps, input.message, systemIds, input.dialogue);
+  return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds, people, dialogue: input.dialogue }, signal));
 }

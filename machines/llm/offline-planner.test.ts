@@ -1,10 +1,29 @@
+import type { DialogueState } from '../types';
+import { personMentions } from './mentions';
 import { offlinePlan } from './offline-planner';
-import type { ProposeRequest } from './provider';
+import type { ProposeRequest, ResolvedPerson } from './provider';
 
 const intern = { id: 'intern', role: 'employee' as const, email: 'intern@example.com', name: 'Ivy Intern', devices: ['LAPTOP-INTERN-01'] };
-const plan = (message: string, history: ProposeRequest['history'] = []) =>
-  offlinePlan({ requester: intern, history, message, systemIds: ['aws-prod', 'github', 'salesforce', 'vpn'] });
-const calls = (message: string) => plan(message).calls.map((c) => ({ name: c.name, args: JSON.parse(c.arguments) }));
+const SYSTEMS = ['aws-prod', 'github', 'salesforce', 'vpn'];
+// The demo directory as the propose actor resolves it (by id or email).
+const PEOPLE: Record<string, { id: string; name: string; devices: string[] }> = {
+  intern: { id: 'intern', name: 'Ivy Intern', devices: ['LAPTOP-INTERN-01'] },
+  alice: { id: 'alice', name: 'Alice Anders', devices: ['LAPTOP-ALICE-01'] },
+  sam: { id: 'sam', name: 'Sam Okafor (IT)', devices: ['LAPTOP-SAM-01'] },
+  dana: { id: 'dana', name: 'Dana Two-Laptops', devices: ['LAPTOP-DANA-01', 'TABLET-DANA-02'] },
+};
+const lookup = (mention: string) => PEOPLE[mention.replace(/@example\.com$/, '')] ?? null;
+function resolve(message: string, dialogue?: DialogueState | null): ResolvedPerson[] {
+  const mentions = personMentions(message.toLowerCase(), SYSTEMS).map((m) => m.text);
+  if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
+  return mentions.map((mention) => ({ mention, person: lookup(mention) }));
+}
+const plan = (message: string, history: ProposeRequest['history'] = [], requester = intern, dialogue: DialogueState | null = null) =>
+  offlinePlan({ requester, history, message, systemIds: SYSTEMS, people: resolve(message, dialogue), dialogue });
+const calls = (message: string, requester = intern, dialogue: DialogueState | null = null) =>
+  plan(message, [], requester, dialogue).calls.map((c) => ({ name: c.name, args: JSON.parse(c.arguments) }));
+const sam = { id: 'sam', role: 'admin' as const, email: 'sam@example.com', name: 'Sam Okafor (IT)', devices: ['LAPTOP-SAM-01'] };
+const cto = { id: 'cto', role: 'admin' as const, email: 'cto@example.com', name: 'Casey Tran (CTO)', devices: ['LAPTOP-CTO-01'] };
 
 const DEV = { device_id: 'LAPTOP-INTERN-01' };
 
@@ -103,7 +122,60 @@ describe('offline planner', () => {
 
   test('requests for someone else name that person (policy decides)', () => {
     expect(calls("reset alice's password")).toEqual([{ name: 'reset_password', args: { user: 'alice' } }]);
-    expect(calls('reset the password for bob@example.com')).toEqual([{ name: 'reset_password', args: { user: 'bob@example.com' } }]);
+    expect(calls('password reset for alice@example.com')).toEqual([{ name: 'reset_password', args: { user: 'alice' } }]);
+  });
+
+  describe('never acts on the requester when another person was named', () => {
+    test.each([
+      ['restart alice\'s laptop please', intern, { device_id: 'LAPTOP-ALICE-01', command: 'restart' }],
+      ['wipe alice\'s laptop', intern, { device_id: 'LAPTOP-ALICE-01', command: 'wipe' }],
+      ['lock alice\'s laptop, she lost it at the airport', sam, { device_id: 'LAPTOP-ALICE-01', command: 'lock' }],
+      ['lock the intern\'s laptop', sam, { device_id: 'LAPTOP-INTERN-01', command: 'lock' }],
+    ])('%s', (message, requester, args) => expect(calls(message, requester)).toEqual([{ name: 'execute_remote_command', args }]));
+
+    test('access for someone else is for them', () => {
+      expect(calls('give intern write access to salesforce for 4 hours', cto)).toEqual([
+        { name: 'provision_access', args: expect.objectContaining({ user: 'intern', system: 'salesforce', level: 'write', duration_hours: 4 }) },
+      ]);
+    });
+
+    test('an unknown person gets a question, not a proposal for someone else', () => {
+      for (const m of ["reset bob's password", 'reset the password for bob@example.com', "wipe bob's laptop", 'give bob access to github']) {
+        const p = plan(m, [], sam);
+        expect(p.calls).toEqual([]);
+        expect(p.text).toMatch(/don't know anyone called "bob/);
+      }
+    });
+
+    test('"her laptop" follows the person named before; with nobody named it asks whose', () => {
+      const first = plan('alice lost her laptop', [], sam);
+      expect(first.calls.map((c) => JSON.parse(c.arguments))).toEqual([{ device_id: 'LAPTOP-ALICE-01', command: 'lock' }]);
+      expect(calls('wipe it', sam, first.dialogue)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'wipe' } }]);
+      expect(calls('restart her laptop', sam, first.dialogue)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'restart' } }]);
+      const unclear = plan('restart her laptop', [], sam);
+      expect(unclear.calls).toEqual([]);
+      expect(unclear.text).toMatch(/Whose/);
+    });
+
+    test('a person with two devices: it asks which, and the answer completes the request', () => {
+      const ask = plan("wipe dana's laptop", [], sam);
+      expect(ask.calls).toEqual([]);
+      expect(ask.text).toMatch(/LAPTOP-DANA-01, TABLET-DANA-02/);
+      expect(calls('TABLET-DANA-02', sam, ask.dialogue)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'TABLET-DANA-02', command: 'wipe' } }]);
+    });
+  });
+
+  test('slot filling: "I need access" → which system → which level → a proposal; "cancel" drops it', () => {
+    const first = plan('I need access');
+    expect(first.calls).toEqual([]);
+    expect(first.text).toMatch(/Which system/);
+    const second = plan('github', [], intern, first.dialogue);
+    expect(second.calls).toEqual([]);
+    expect(second.text).toMatch(/read or write/);
+    expect(calls('read for 8 hours', intern, second.dialogue)).toEqual([
+      { name: 'provision_access', args: { user: 'intern', system: 'github', level: 'read', duration_hours: 8, reason: expect.any(String) } },
+    ]);
+    expect(plan('never mind', [], intern, second.dialogue)).toMatchObject({ calls: [], text: expect.stringMatching(/dropped/) });
   });
 
   test('greetings and unknown requests get text, not actions', () => {

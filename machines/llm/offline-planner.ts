@@ -1,4 +1,5 @@
-import type { Plan, RawCall } from '../types';
+import type { DialogueState, Plan, RawCall } from '../types';
+import { personMentions, PRONOUN } from './mentions';
 import type { ProposeRequest } from './provider';
 
 // A deterministic planner for running without an LLM: it recognises the usual helpdesk phrasings and
@@ -54,18 +55,35 @@ function deviceIds(raw: string): string[] {
   return [...ids];
 }
 
-/** Another person named as the subject: "for alice", "alice's password", "bob@example.com". */
-function otherUser(text: string, self: string): string | null {
-  const candidates: string[] = [];
-  for (const m of text.matchAll(/\b([a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,})\b/g)) candidates.push(m[1]!);
-  for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*)'s\s+(?:password|account|login|access|laptop|device|computer|mac)/g)) candidates.push(m[1]!);
-  for (const m of text.matchAll(/\b(?:for|of)\s+(?:user\s+)?@?([a-z][a-z0-9._-]*)\b/g)) candidates.push(m[1]!);
-  for (const c of candidates) {
-    if (STOPWORDS.has(c) || c === self || /^\d/.test(c)) continue;
-    if (c.startsWith(`${self}@`)) continue;
-    return c;
+/** Whom a clause is about. Another person named is never silently replaced by the requester. */
+type Subject =
+  | { kind: 'self' }
+  | { kind: 'person'; id: string; name: string; devices: string[] }
+  /** Named, but the directory knows nobody by that name: ask. */
+  | { kind: 'unknown'; name: string }
+  /** "her laptop" with nobody named before: ask whose. */
+  | { kind: 'unclear' };
+
+function subjectOf(text: string, req: ProposeRequest): Subject {
+  const resolved = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
+  const person = (p: { id: string; name: string; devices: string[] }): Subject => (p.id === req.requester.id ? { kind: 'self' } : { kind: 'person', ...p });
+  for (const m of personMentions(text, req.systemIds ?? [])) {
+    const p = resolved.get(m.text);
+    if (p) return person(p);
+    // Unknown to the directory (or not looked up): a sure mention is asked about, never replaced by the requester.
+    if (m.strong) return { kind: 'unknown', name: m.text };
   }
-  return null;
+  if (PRONOUN.test(text)) {
+    const last = req.dialogue?.lastPerson ? resolved.get(req.dialogue.lastPerson) : null;
+    return last ? person(last) : { kind: 'unclear' };
+  }
+  return { kind: 'self' };
+}
+
+function whoQuestion(subject: Extract<Subject, { kind: 'unknown' | 'unclear' }>): string {
+  return subject.kind === 'unknown'
+    ? `I don't know anyone called "${subject.name}" in the directory. Who do you mean? Their user id or email works.`
+    : 'Whose device or account do you mean? Give me their name, user id or email.';
 }
 
 const SYSTEM_ALIASES: Record<string, string> = {
@@ -187,56 +205,72 @@ export function offlinePlan(req: ProposeRequest): Plan {
     };
   }
 
-  const myDevice = (clauseText: string, explicit: string[]): string | null => {
-    if (explicit[0]) return explicit[0];
-    if (me.devices.length === 0) return null;
-    if (me.devices.length === 1) return me.devices[0]!;
-    const hint = me.devices.find((d) => clauseText.includes(d.toLowerCase()));
-    return hint ?? me.devices[0]!;
+  let lastPerson = req.dialogue?.lastPerson;
+  let lastDevice = req.dialogue?.lastDevice;
+  let pending: DialogueState['pending'];
+  /** The device a clause acts on: an id it names, else the subject's only device; otherwise a question. */
+  const deviceOf = (clauseText: string, explicit: string[], subject: Subject, tool: string, args: Record<string, unknown>): string | null => {
+    if (explicit[0]) return (lastDevice = explicit[0]);
+    // "wipe it": the device this thread was just talking about.
+    if (lastDevice && subject.kind === 'self' && /\bit\b/.test(clauseText) && !new RegExp(`\\bmy\\s+${DEVICE_WORDS}`).test(clauseText)) return lastDevice;
+    if (subject.kind === 'unknown' || subject.kind === 'unclear') {
+      notes.push(whoQuestion(subject));
+      return null;
+    }
+    const devices = subject.kind === 'person' ? subject.devices : me.devices;
+    const whose = subject.kind === 'person' ? subject.name : 'you';
+    if (devices.length === 1) return (lastDevice = devices[0]!);
+    const hint = devices.find((d) => clauseText.includes(d.toLowerCase()));
+    if (hint) return (lastDevice = hint);
+    if (devices.length === 0) {
+      notes.push(`I don't see a managed device registered to ${whose}. Which device id do you mean (for example LAPTOP-NAME-01)?`);
+    } else {
+      notes.push(`${subject.kind === 'person' ? `${subject.name} has` : 'You have'} more than one device: ${devices.join(', ')}. Which one?`);
+    }
+    pending = { tool, args, missing: ['device_id'] };
+    return null;
   };
-  const needDevice = () => {
-    notes.push(
-      me.devices.length === 0
-        ? "I don't see a managed device registered to you. Which device id do you mean (for example LAPTOP-NAME-01)?"
-        : 'Which device do you mean?',
-    );
+  /** The user a clause acts on; null (with a question) when the named person is unknown or unclear. */
+  const userOf = (subject: Subject): string | null => {
+    if (subject.kind === 'self') return me.id;
+    if (subject.kind === 'person') return subject.id;
+    notes.push(whoQuestion(subject));
+    return null;
   };
 
   for (const c of clauses(raw)) {
     const t = c.text;
     const devices = deviceIds(c.raw);
     const tickets = ticketIds(c.raw);
-    const other = otherUser(t, me.id);
+    const subject = subjectOf(t, req);
+    if (subject.kind === 'person') lastPerson = subject.id;
     const mentionsDevice = devices.length > 0 || new RegExp(`\\b${DEVICE_WORDS}\\b`).test(t) || /\bit\b/.test(t);
 
+    const command = (name: 'lock' | 'restart' | 'wipe') => {
+      const d = deviceOf(t, devices, subject, 'execute_remote_command', { command: name });
+      if (d) calls.push(call('execute_remote_command', { device_id: d, command: name }));
+      return d;
+    };
     if (affirmed(t, RE.wipe)) {
-      const d = myDevice(t, devices);
-      if (d) calls.push(call('execute_remote_command', { device_id: d, command: 'wipe' }));
-      else needDevice();
+      command('wipe');
       continue;
     }
     if (affirmed(t, RE.stolen) && mentionsDevice) {
-      const d = myDevice(t, devices);
-      if (d) {
-        calls.push(call('execute_remote_command', { device_id: d, command: 'lock' }));
-        notes.push(`I'm locking ${d} right away. If it can't be recovered, ask me to wipe it (that needs an IT admin's approval), and I can open a ticket for a replacement.`);
-      } else needDevice();
+      const d = command('lock');
+      if (d) notes.push(`I'm locking ${d} right away. If it can't be recovered, ask me to wipe it (that needs an IT admin's approval), and I can open a ticket for a replacement.`);
       continue;
     }
     if (affirmed(t, RE.lock) && !/\bunlock\b/.test(t) && mentionsDevice) {
-      const d = myDevice(t, devices);
-      if (d) calls.push(call('execute_remote_command', { device_id: d, command: 'lock' }));
-      else needDevice();
+      command('lock');
       continue;
     }
     if (affirmed(t, RE.restart)) {
-      const d = myDevice(t, devices);
-      if (d) calls.push(call('execute_remote_command', { device_id: d, command: 'restart' }));
-      else needDevice();
+      command('restart');
       continue;
     }
     if (affirmed(t, RE.password)) {
-      calls.push(call('reset_password', { user: other ?? me.id }));
+      const user = userOf(subject);
+      if (user) calls.push(call('reset_password', { user }));
       continue;
     }
     if (RE.createTicket.test(t)) {
@@ -252,15 +286,18 @@ export function offlinePlan(req: ProposeRequest): Plan {
       continue;
     }
     if (affirmed(t, RE.access) && !/\bpassword\b/.test(t)) {
+      const user = userOf(subject);
+      if (!user) continue;
       const system = findSystem(t, req.systemIds ?? []);
       if (!system) {
         const known = req.systemIds?.length ? ` I can request access to ${req.systemIds.join(', ')}.` : '';
         notes.push(`Which system do you need access to?${known}`);
+        pending = { tool: 'provision_access', args: { user, reason: reasonFrom(c.raw, t) }, missing: ['system'] };
         continue;
       }
       calls.push(
         call('provision_access', {
-          user: other ?? me.id,
+          user,
           system,
           level: accessLevel(t),
           duration_hours: durationHours(t),
@@ -270,9 +307,8 @@ export function offlinePlan(req: ProposeRequest): Plan {
       continue;
     }
     if ((RE.diagnostic.test(t) && (mentionsDevice || /\b(?:slow|battery|disk|storage|overheat|crash|freez|frozen|fan)/.test(t))) || RE.diagnosticVerb.test(t)) {
-      const d = myDevice(t, devices);
+      const d = deviceOf(t, devices, subject, 'run_device_diagnostic', {});
       if (d) calls.push(call('run_device_diagnostic', { device_id: d }));
-      else needDevice();
       continue;
     }
     if (RE.hardware.test(t)) {
@@ -282,13 +318,68 @@ export function offlinePlan(req: ProposeRequest): Plan {
   }
 
   const unique = dedupe(calls);
+  const dialogue = (extra: Partial<DialogueState> = {}): DialogueState => ({
+    ...(lastPerson ? { lastPerson } : {}),
+    ...(lastDevice ? { lastDevice } : {}),
+    ...(pending ? { pending } : {}),
+    ...extra,
+  });
   if (unique.length === 0 && notes.length === 0) {
+    // Nothing new was asked: perhaps the answer to the question asked last time.
+    const filled = req.dialogue?.pending ? fillPending(req.dialogue.pending, raw, req) : null;
+    if (filled) return { ...filled, dialogue: { ...dialogue(), pending: undefined, ...(filled.dialogue ?? {}) } };
     return {
       text: `I'm not sure I understood that. ${CAPABILITIES} If it's something else, I can open a ticket for IT with your message: just say "yes".`,
       calls: [],
+      dialogue: dialogue({ offer: 'ticket' }),
     };
   }
-  return { text: notes.length ? notes.join(' ') : null, calls: unique };
+  return { text: notes.length ? notes.join(' ') : null, calls: unique, dialogue: dialogue() };
+}
+
+/**
+ * Fills the arguments a pending request was missing from the thread's next message ("github", "read
+ * for 8 hours", "LAPTOP-ALICE-01"). Returns null when the message answers none of them.
+ */
+function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string, req: ProposeRequest): Plan | null {
+  const t = normalize(raw);
+  const args: Record<string, unknown> = { ...pending.args };
+  if (/^(?:cancel|never ?mind|nvm|forget it|no|nope|stop)\b/.test(t)) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
+  let answered = false;
+  for (const slot of pending.missing) {
+    if (slot === 'system') {
+      const system = findSystem(t, req.systemIds ?? []) ?? (req.systemIds ?? []).find((s) => t === s);
+      if (system && (req.systemIds ?? []).includes(system)) {
+        args.system = system;
+        answered = true;
+      }
+    } else if (slot === 'device_id') {
+      const id = deviceIds(raw)[0];
+      if (id) {
+        args.device_id = id;
+        answered = true;
+      }
+    } else if (slot === 'level') {
+      if (/\b(?:read|write|admin|edit|push|view|viewer|deploy)\b/.test(t)) {
+        args.level = accessLevel(t);
+        answered = true;
+      }
+    }
+  }
+  if (!answered) return null;
+  const missing = pending.missing.filter((m) => args[m] === undefined);
+  if (pending.tool === 'provision_access' && args.system && args.level === undefined) {
+    // A system named: the level and duration matter too, and the defaults may not be what they need.
+    if (/\b(?:read|write|admin|edit|push|view|viewer|deploy)\b/.test(t)) args.level = accessLevel(t);
+    else return { text: `${String(args.system)}: read or write (or admin), and for how long? For example "read for 8 hours".`, calls: [], dialogue: { pending: { tool: pending.tool, args, missing: ['level'] } } };
+  }
+  if (missing.length) return { text: 'I still need a bit more: which one?', calls: [], dialogue: { pending: { tool: pending.tool, args, missing } } };
+  if (pending.tool === 'provision_access') {
+    args.duration_hours = args.duration_hours ?? durationHours(t);
+    args.level = args.level ?? 'read';
+    args.reason = args.reason ?? 'Requested via Sentinel';
+  }
+  return { text: null, calls: [call(pending.tool, args)], dialogue: null };
 }
 
 function dedupe(calls: RawCall[]): RawCall[] {

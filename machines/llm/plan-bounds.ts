@@ -1,4 +1,5 @@
-import type { Plan, RawCall } from '../types';
+import { z } from 'zod';
+import type { DialogueState, Plan, RawCall } from '../types';
 
 /** What Sentinel accepts back from any LLM provider: it is untrusted input, and plans are persisted. */
 export const PLAN_LIMITS = {
@@ -15,7 +16,7 @@ export const PLAN_LIMITS = {
  * more than the limit, so the guard can tell them apart and deny them with a reason.
  */
 export function boundPlan(raw: unknown): Plan {
-  const p = (raw && typeof raw === 'object' ? raw : {}) as { text?: unknown; calls?: unknown };
+  const p = (raw && typeof raw === 'object' ? raw : {}) as { text?: unknown; calls?: unknown; dialogue?: unknown };
   const text = typeof p.text === 'string' && p.text.trim() ? p.text.trim().slice(0, PLAN_LIMITS.text) : null;
   const calls: RawCall[] = (Array.isArray(p.calls) ? p.calls : []).slice(0, PLAN_LIMITS.calls).map((c: unknown) => {
     const call = (c && typeof c === 'object' ? c : {}) as { name?: unknown; arguments?: unknown };
@@ -24,5 +25,26 @@ export function boundPlan(raw: unknown): Plan {
       arguments: typeof call.arguments === 'string' ? call.arguments.slice(0, PLAN_LIMITS.args + 1) : '',
     };
   });
-  return { text, calls };
+  return { text, calls, dialogue: boundDialogue(p.dialogue) };
+}
+
+const Dialogue = z
+  .object({
+    lastPerson: z.string().min(1).max(64).optional(),
+    lastDevice: z.string().min(1).max(64).optional(),
+    pending: z
+      .object({
+        tool: z.string().min(1).max(PLAN_LIMITS.name),
+        args: z.record(z.union([z.string().max(500), z.number(), z.boolean()])).refine((a) => Object.keys(a).length <= 8),
+        missing: z.array(z.string().max(40)).max(5),
+      })
+      .optional(),
+    offer: z.literal('ticket').optional(),
+  })
+  .strict();
+
+/** The dialogue memory a plan asks to keep, if it is small and well-formed; anything else is dropped. */
+function boundDialogue(raw: unknown): DialogueState | null {
+  const parsed = Dialogue.safeParse(raw);
+  return parsed.success ? parsed.data : null;
 }

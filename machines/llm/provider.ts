@@ -1,6 +1,6 @@
 import type { ChatMessage } from '../../db/messages';
 import type { Role } from '../../policies/types';
-import type { ExecutedAction, Plan } from '../types';
+import type { DialogueState, ExecutedAction, Plan } from '../types';
 
 /** What the LLM may know about the requester: facts from the directory and inventory, not from chat. */
 export interface RequesterProfile {
@@ -18,6 +18,16 @@ export interface ProposeRequest {
   message: string;
   /** Systems access can be requested for (ids from the access backend). */
   systemIds?: string[];
+  /** People the message names (and the person last talked about), as the directory resolved them. */
+  people?: ResolvedPerson[];
+  /** The thread's conversational memory from earlier turns. */
+  dialogue?: DialogueState | null;
+}
+
+/** A name, id or email from the message, and who it is in the directory (null: nobody by that name). */
+export interface ResolvedPerson {
+  mention: string;
+  person: { id: string; name: string; devices: string[] } | null;
 }
 
 export interface SummarizeRequest {
