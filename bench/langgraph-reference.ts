@@ -1,5 +1,6 @@
 import { Annotation, Command, END, START, StateGraph, interrupt } from '@langchain/langgraph';
 import { SqliteSaver } from '@langchain/langgraph-checkpoint-sqlite';
+import { requestsView } from '../db/approvals';
 import { openDatabase } from '../db/client';
 import type { LlmProvider } from '../machines/llm/provider';
 import type { ExecutedAction, Plan } from '../machines/types';
@@ -65,7 +66,7 @@ export function langgraphReference(opts: { checkpointFile: string; backendFile: 
       const executed: ExecutedAction[] = [];
       for (const a of s.actions) {
         const tool = findTool(a.tool)!;
-        const r = await tool.run(tool.input.parse(a.args), { backends, requester: s.requester, executionKey: `${a.key}:${Math.random()}`, transcript: '', now: Date.now() });
+        const r = await tool.run(tool.input.parse(a.args), { backends, requester: s.requester, executionKey: `${a.key}:${Math.random()}`, transcript: '', requests: requestsView(backendDb.db), now: Date.now() });
         executed.push({ key: a.key, tool: a.tool, args: a.args, ok: r.ok, output: r.ok ? r.output : { error: r.error } });
       }
       return { executed };

@@ -1,4 +1,6 @@
-import { and, eq, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import type { PendingRequest, RequestsView } from '../tools/contract';
+import { describeCall } from '../tools/registry';
 import type { Db } from './client';
 import { prepared } from './prepared';
 import { approvals } from './schema';
@@ -63,4 +65,29 @@ export function markDelivered(db: Db, ids: string[], now: number): void {
     .set({ deliveredAt: now })
     .where(and(inArray(approvals.id, ids), isNull(approvals.deliveredAt), ne(approvals.status, 'pending')))
     .run();
+}
+
+/** Pending, unexpired approvals as tools report them (tools/contract.ts RequestsView). */
+export function requestsView(db: Db, now: () => number = Date.now): RequestsView {
+  const pending = (where: ReturnType<typeof and>) =>
+    db
+      .select()
+      .from(approvals)
+      .where(and(eq(approvals.status, 'pending'), gt(approvals.expiresAt, now()), where))
+      .orderBy(approvals.createdAt)
+      .limit(50)
+      .all()
+      .map((a): PendingRequest => {
+        const args = JSON.parse(a.args) as Record<string, unknown>;
+        return { id: a.id, requester: a.requester, tool: a.tool, args, what: describeCall(a.tool, args) ?? a.tool, required: a.required, expiresAt: a.expiresAt };
+      });
+  return {
+    pendingOf: (userId) => pending(eq(approvals.requester, userId)),
+    waitingFor: (approver) =>
+      pending(
+        approver.role === 'admin'
+          ? or(and(eq(approvals.required, 'approver'), ne(approvals.requester, approver.id)), and(eq(approvals.required, 'requester'), eq(approvals.requester, approver.id)))
+          : and(eq(approvals.required, 'requester'), eq(approvals.requester, approver.id)),
+      ),
+  };
 }

@@ -17,7 +17,11 @@ const ARGS = {
   wipe: { device_id: 'D-1', command: 'wipe' },
   create_support_ticket: { summary: 's', description: 'd', priority: 'low' },
   check_ticket_status: { ticket_id: 'IT-1' },
+  list_my_access: {},
+  list_my_tickets: {},
+  list_pending_approvals: {},
 } as const;
+const NO_TARGET = new Set(['create_support_ticket', 'list_my_access', 'list_my_tickets', 'list_pending_approvals']);
 
 type Case = [string, Actor, keyof typeof ARGS, 'own' | 'other', string, string | null];
 
@@ -51,13 +55,20 @@ const table: Case[] = [
   ['admin wipe needs the requester to confirm', admin, 'wipe', 'other', 'require_approval', 'requester'],
   ['admin wipe of own device also needs confirmation', admin, 'wipe', 'own', 'require_approval', 'requester'],
   ['admin checks any ticket', admin, 'check_ticket_status', 'other', 'allow', null],
+  ['everyone sees their own access: guest', guest, 'list_my_access', 'own', 'allow', null],
+  ['everyone sees their own access: employee', employee, 'list_my_access', 'own', 'allow', null],
+  ['everyone sees their own tickets: guest', guest, 'list_my_tickets', 'own', 'allow', null],
+  ['everyone sees their own tickets: admin', admin, 'list_my_tickets', 'own', 'allow', null],
+  ['admins see what waits for their approval', admin, 'list_pending_approvals', 'own', 'allow', null],
+  ['employees have no approval queue', employee, 'list_pending_approvals', 'own', 'deny', null],
+  ['guests have no approval queue', guest, 'list_pending_approvals', 'own', 'deny', null],
 ];
 
 describe('decide() over the default rule table', () => {
   test.each(table)('%s', (_name, actor, key, scope, effect, required) => {
     const tool = key === 'lock' || key === 'restart' || key === 'wipe' ? 'execute_remote_command' : key;
     const kind = tool === 'check_ticket_status' ? 'ticket' : tool.includes('device') || tool === 'execute_remote_command' ? 'device' : 'user';
-    const target: Target = tool === 'create_support_ticket' ? { kind: 'none' } : own(kind, scope === 'own' ? actor.id : 'someone-else');
+    const target: Target = NO_TARGET.has(tool) ? { kind: 'none' } : own(kind, scope === 'own' ? actor.id : 'someone-else');
     const d = decide(actor, { tool, args: { ...ARGS[key] } }, { target });
     expect(d.effect).toBe(effect);
     expect(d.reason.length).toBeGreaterThan(10);
@@ -72,6 +83,16 @@ describe('decide() over the default rule table', () => {
     }
     const ok = decide(employee, { tool: 'provision_access', args: { ...ARGS.provision_access, duration_hours: MAX_GRANT_HOURS } }, { target: own('user', 'intern') });
     expect(ok.effect).toBe('require_approval');
+  });
+
+  test('restarting a locked device needs another admin, for its owner and for admins', () => {
+    const locked = (owner: string): Target => ({ kind: 'device', id: 'D-1', owner, state: 'locked' });
+    expect(decide(employee, { tool: 'execute_remote_command', args: { ...ARGS.restart } }, { target: locked('intern') })).toMatchObject({ effect: 'require_approval', required: 'approver' });
+    expect(decide(admin, { tool: 'execute_remote_command', args: { ...ARGS.restart } }, { target: locked('alice') })).toMatchObject({ effect: 'require_approval', required: 'approver' });
+    // Someone else's locked device is still not an employee's to touch.
+    expect(decide(employee, { tool: 'execute_remote_command', args: { ...ARGS.restart } }, { target: locked('alice') }).effect).toBe('deny');
+    // Locking it again is fine.
+    expect(decide(employee, { tool: 'execute_remote_command', args: { ...ARGS.lock } }, { target: locked('intern') }).effect).toBe('allow');
   });
 
   test('denies targets that do not exist, even for admins', () => {

@@ -54,6 +54,21 @@ export const defaultRules: PolicyTable = PolicyTableSchema.parse([
     reason: `Access grants last at most ${MAX_GRANT_HOURS} hours; ask again with a shorter duration.`,
   },
   {
+    id: 'own-lists',
+    roles: ['guest', 'employee', 'admin'],
+    tools: ['list_my_access', 'list_my_tickets'],
+    scope: 'own',
+    effect: 'allow',
+    reason: 'Everyone may see their own access and tickets.',
+  },
+  {
+    id: 'approval-queue-admins-only',
+    roles: ['guest', 'employee'],
+    tools: ['list_pending_approvals'],
+    effect: 'deny',
+    reason: 'Only IT admins approve requests. To see your own requests, ask me "what access do I have?".',
+  },
+  {
     id: 'guest-own-tickets',
     roles: ['guest'],
     tools: ['check_ticket_status'],

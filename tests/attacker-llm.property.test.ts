@@ -2,12 +2,13 @@ import fc from 'fast-check';
 import type { LlmProvider } from '../machines/llm/provider';
 import type { RawCall } from '../machines/types';
 import { PLAN_LIMITS } from '../machines/llm/plan-bounds';
+import { tools } from '../tools/registry';
 import { openSentinel, testClock } from './support/harness';
 
 // The LLM is an attacker: it proposes any calls, with any arguments, for any requester. Whatever it does,
 // nothing may run that policy did not allow or a valid approver did not approve, and nothing may run twice.
 
-const TOOLS = ['reset_password', 'provision_access', 'run_device_diagnostic', 'execute_remote_command', 'create_support_ticket', 'check_ticket_status'];
+const TOOLS = tools.map((t) => t.name);
 const PEOPLE = ['intern', 'alice', 'cto', 'sam', 'guest', 'nobody', 'INTERN', 'intern@example.com', 'inte\u200brn', 'ıntern', ' alice ', '__proto__'];
 const DEVICES = ['LAPTOP-INTERN-01', 'LAPTOP-ALICE-01', 'LAPTOP-CTO-01', 'LAPTOP-SAM-01', 'laptop-alice-01', 'LAPTOP-NOPE-99', 'LAPTOP-INTERN-01\u0000'];
 

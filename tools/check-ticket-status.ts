@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './contract';
+import { defineTool, str } from './contract';
 import { ticketTarget } from './targets';
 
 export const checkTicketStatus = defineTool({
@@ -12,6 +12,9 @@ export const checkTicketStatus = defineTool({
   reversible: true,
   idempotent: true,
   target: (args, backends) => ticketTarget(backends, args.ticket_id),
+  summary: (o) =>
+    `${str(o.ticket_id)} "${str(o.summary)}" is ${str(o.status).replace('_', ' ')}${o.assignee ? `, assigned to ${str(o.assignee)}` : ', not assigned yet'} (last update ${str(o.updated_at).slice(0, 10)}).`,
+  examples: ['status of IT-1042', 'any update on IT-1041?', 'what is happening with ticket 1042'],
   describe: (a) => `check ticket ${a.ticket_id}`,
   async run(args, ctx) {
     const t = await ctx.backends.tickets.get(args.ticket_id);

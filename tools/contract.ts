@@ -4,14 +4,34 @@ import type { Backends } from './backends/types';
 
 export type Risk = 'read' | 'write' | 'privileged' | 'destructive';
 
+/** Sentinel's own record of requests waiting for a decision, read-only, for tools that report on them. */
+export interface RequestsView {
+  /** The requester's own requests still waiting for a decision. */
+  pendingOf(userId: string): PendingRequest[];
+  /** Requests `approver` may decide now: others' requests (for admins) and their own confirmations. */
+  waitingFor(approver: Actor): PendingRequest[];
+}
+
+export interface PendingRequest {
+  id: string;
+  requester: string;
+  tool: string;
+  args: Record<string, unknown>;
+  /** The action in words ("wipe LAPTOP-ALICE-01"). */
+  what: string;
+  required: 'approver' | 'requester';
+  expiresAt: number;
+}
+
 export interface ToolContext {
   backends: Backends;
   /** The authenticated requester the action runs for. */
   requester: Actor;
   /** Idempotency key of this execution; backends record it so a repeat is recognisable. */
   executionKey: string;
-  /** Recent conversation, for tools that hand a case to a human. */
+  /** Recent conversation, for tools that hand a case to a human (`needsTranscript`); empty otherwise. */
   transcript: string;
+  requests: RequestsView;
   now: number;
 }
 
@@ -32,7 +52,21 @@ export interface Tool<S extends z.ZodTypeAny = z.ZodTypeAny> {
   /** One line for humans: cards, audit, summaries. */
   describe(args: z.infer<S>): string;
   run(args: z.infer<S>, ctx: ToolContext): Promise<ToolResult>;
+  /** What the user is told when it succeeded (the offline summary, and the fallback when an LLM summary fails). */
+  summary(output: Record<string, unknown>): string;
+  /** How people ask for it: the planner's and the evaluation's examples. */
+  examples: readonly string[];
+  /** Hands the recent conversation to a human (a ticket): `ctx.transcript` is filled in. */
+  needsTranscript?: boolean;
+  /**
+   * When the request is already satisfied (access the user already holds), why: the guard tells the user
+   * instead of asking anyone to approve it. Read-only.
+   */
+  alreadyDone?(args: z.infer<S>, backends: Backends, requester: Actor, now: number): Promise<string | null>;
 }
+
+/** A tool output field as text for a summary ('' for anything that is not a string or number). */
+export const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
 /** Keeps the zod-inferred argument type flowing into target/describe/run. */
 export function defineTool<S extends z.ZodTypeAny>(tool: Tool<S>): Tool<S> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './contract';
+import { defineTool, str } from './contract';
 
 export const createSupportTicket = defineTool({
   name: 'create_support_ticket',
@@ -18,6 +18,9 @@ export const createSupportTicket = defineTool({
   async target() {
     return { kind: 'none' };
   },
+  summary: (o) => `I've opened ticket ${str(o.ticket_id)} (${str(o.priority)} priority): "${str(o.summary)}". IT will follow up in this ticket.`,
+  examples: ['open a ticket', 'the projector won\'t connect', 'my monitor is broken', 'I need to talk to a human'],
+  needsTranscript: true,
   describe: (a) => `open a ${a.priority} ticket "${a.summary}"`,
   async run(args, ctx) {
     const description = ctx.transcript

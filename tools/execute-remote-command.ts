@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './contract';
+import { defineTool, str } from './contract';
 import { deviceTarget } from './targets';
 
 export const executeRemoteCommand = defineTool({
@@ -16,6 +16,11 @@ export const executeRemoteCommand = defineTool({
   reversible: false,
   idempotent: false,
   target: (args, backends) => deviceTarget(backends, args.device_id),
+  summary: (o) => {
+    const verb = { lock: 'locked', restart: 'restarted', wipe: 'wiped' }[str(o.command)] ?? str(o.command);
+    return `${str(o.device_id)} has been ${verb} (status: ${str(o.device_status)}).`;
+  },
+  examples: ['lock my laptop', 'restart my laptop', 'wipe my stolen laptop', "lock alice's laptop, she lost it at the airport"],
   describe: (a) => `${a.command} ${a.device_id}`,
   async run(args, ctx) {
     const device = await ctx.backends.mdm.get(args.device_id);

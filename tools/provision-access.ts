@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { defineTool } from './contract';
+import { defineTool, str } from './contract';
 import { userTarget } from './targets';
+
+const LEVELS = ['read', 'write', 'admin'] as const;
 
 export const provisionAccess = defineTool({
   name: 'provision_access',
@@ -18,7 +20,20 @@ export const provisionAccess = defineTool({
   reversible: true,
   idempotent: false,
   target: (args, backends) => userTarget(backends, args.user),
+  summary: (o) =>
+    `${str(o.user)} now has ${str(o.level)} access to ${str(o.system)} until ${str(o.expires_at).replace('T', ' ').slice(0, 16)} UTC; it is revoked automatically after that.`,
+  examples: ['I need access to github', 'need admin on aws-prod for a deploy', 'give intern write access to salesforce for 4 hours', 'can I get read access to the vpn for a day'],
   describe: (a) => `grant ${a.user} ${a.level} access to ${a.system} for ${a.duration_hours} h`,
+  async alreadyDone(args, backends, requester, now) {
+    const user = await backends.directory.find(args.user);
+    if (!user) return null;
+    const held = (await backends.access.activeGrants(user.id, now)).find(
+      (g) => g.system === args.system.toLowerCase() && LEVELS.indexOf(g.level) >= LEVELS.indexOf(args.level) && g.expiresAt >= now + args.duration_hours * 3_600_000,
+    );
+    if (!held) return null;
+    const until = new Date(held.expiresAt).toISOString().replace('T', ' ').slice(0, 16);
+    return `${user.id === requester.id ? 'You already have' : `${user.id} already has`} ${held.level} access to ${held.system} until ${until} UTC, so there is nothing to request.`;
+  },
   async run(args, ctx) {
     const user = await ctx.backends.directory.find(args.user);
     if (!user || !user.active) return { ok: false, error: `No active account "${args.user}" in the directory.` };

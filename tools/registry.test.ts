@@ -2,14 +2,14 @@ import { findTool, toolDefinitions, tools } from './registry';
 
 describe('tool registry', () => {
   test('every tool exposes a complete JSON object schema to the LLM', () => {
-    expect(toolDefinitions).toHaveLength(6);
+    expect(toolDefinitions).toHaveLength(tools.length);
     for (const def of toolDefinitions) {
-      const p = def.function.parameters as { type: string; properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
+      const p = def.function.parameters as { type: string; properties: Record<string, unknown>; required?: string[]; additionalProperties: boolean };
       expect(p.type).toBe('object');
       expect(p.additionalProperties).toBe(false);
       const shape = Object.keys((findTool(def.function.name)!.input as unknown as { shape: Record<string, unknown> }).shape);
       expect(Object.keys(p.properties).sort()).toEqual(shape.sort());
-      expect(p.required.sort()).toEqual(shape.sort());
+      expect((p.required ?? []).sort()).toEqual(shape.sort());
       expect(def.function.description.length).toBeGreaterThan(20);
     }
   });
@@ -23,6 +23,9 @@ describe('tool registry', () => {
       execute_remote_command: ['command', 'device_id'],
       create_support_ticket: ['description', 'priority', 'summary'],
       check_ticket_status: ['ticket_id'],
+      list_my_access: [],
+      list_my_tickets: [],
+      list_pending_approvals: [],
     });
   });
 
@@ -35,7 +38,9 @@ describe('tool registry', () => {
     expect(byName.execute_remote_command!.risk).toBe('destructive');
     expect(byName.execute_remote_command!.reversible).toBe(false);
     expect(byName.provision_access!.risk).toBe('privileged');
-    expect(tools.filter((t) => t.idempotent).map((t) => t.name).sort()).toEqual(['check_ticket_status', 'run_device_diagnostic']);
+    expect(tools.filter((t) => t.idempotent).map((t) => t.name).sort()).toEqual(['check_ticket_status', 'list_my_access', 'list_my_tickets', 'list_pending_approvals', 'run_device_diagnostic']);
+    // Every read-only tool is idempotent: a restart may simply run it again.
+    for (const t of tools.filter((x) => x.risk === 'read')) expect(t.idempotent).toBe(true);
   });
 
   test('schemas reject unknown keys, wrong enums and oversized input', () => {
@@ -44,5 +49,12 @@ describe('tool registry', () => {
     expect(remote.safeParse({ device_id: 'X-1', command: 'lock', extra: 1 }).success).toBe(false);
     expect(findTool('reset_password')!.input.safeParse({ user: 'a'.repeat(10_000) }).success).toBe(false);
     expect(findTool('check_ticket_status')!.input.safeParse({ ticket_id: 'IT-12; DROP TABLE' }).success).toBe(false);
+  });
+
+  test('each tool carries its own summary and example requests', () => {
+    for (const t of tools) {
+      expect(t.examples.length).toBeGreaterThanOrEqual(3);
+      expect(typeof t.summary({})).toBe('string');
+    }
   });
 });

@@ -3,6 +3,9 @@ import type { Tool } from './contract';
 import { checkTicketStatus } from './check-ticket-status';
 import { createSupportTicket } from './create-support-ticket';
 import { executeRemoteCommand } from './execute-remote-command';
+import { listMyAccess } from './list-my-access';
+import { listMyTickets } from './list-my-tickets';
+import { listPendingApprovals } from './list-pending-approvals';
 import { provisionAccess } from './provision-access';
 import { resetPassword } from './reset-password';
 import { runDeviceDiagnostic } from './run-device-diagnostic';
@@ -15,6 +18,9 @@ export const tools: readonly Tool[] = [
   executeRemoteCommand,
   createSupportTicket,
   checkTicketStatus,
+  listMyAccess,
+  listMyTickets,
+  listPendingApprovals,
 ];
 
 const byName = new Map(tools.map((t) => [t.name, t]));

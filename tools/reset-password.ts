@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './contract';
+import { defineTool, str } from './contract';
 import { userTarget } from './targets';
 
 export const resetPassword = defineTool({
@@ -14,6 +14,8 @@ export const resetPassword = defineTool({
   reversible: true,
   idempotent: false,
   target: (args, backends) => userTarget(backends, args.user),
+  summary: (o) => `I've sent a password reset link to ${str(o.sent_to)}. It expires in ${str(o.link_expires_in_minutes)} minutes.`,
+  examples: ['reset my password', 'I forgot my password', "I'm locked out of my account", "reset alice's password", 'pls reset pw'],
   describe: (args) => `send a password reset link to ${args.user}`,
   async run(args, ctx) {
     const user = await ctx.backends.directory.find(args.user);

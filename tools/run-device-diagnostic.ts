@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool } from './contract';
+import { defineTool, str } from './contract';
 import { deviceTarget } from './targets';
 import type { Device } from './backends/types';
 
@@ -30,6 +30,12 @@ export const runDeviceDiagnostic = defineTool({
   reversible: true,
   idempotent: true,
   target: (args, backends) => deviceTarget(backends, args.device_id),
+  summary: (o) => {
+    const findings = Array.isArray(o.findings) ? (o.findings as unknown[]).map(str).filter(Boolean) : [];
+    const head = `${str(o.device_id)} (${str(o.model)}, ${str(o.os_version)}): ${str(o.disk_free_gb)} GB free of ${str(o.disk_total_gb)} GB, battery health ${str(o.battery_health_pct)}%, ${o.compliant ? 'compliant' : 'not compliant'}.`;
+    return findings.length ? `${head} Findings: ${findings.join(' ')}` : `${head} No problems found.`;
+  },
+  examples: ['my laptop is slow', 'is my laptop ok', 'my computer keeps freezing', 'run a diagnostic on LAPTOP-ALICE-01'],
   describe: (a) => `run a diagnostic on ${a.device_id}`,
   async run(args, ctx) {
     const d = await ctx.backends.mdm.get(args.device_id);

@@ -1,6 +1,6 @@
 import { appendAudit } from '../../db/audit';
 import { canonicalJson } from '../../db/canonical-json';
-import { getApproval } from '../../db/approvals';
+import { getApproval, requestsView } from '../../db/approvals';
 import { claimExecution, finishExecution, getExecution, type ExecutionRow } from '../../db/executions';
 import { recentMessages } from '../../db/messages';
 import { transact } from '../../db/transact';
@@ -123,7 +123,8 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
           backends: deps.backends,
           requester: input.requester,
           executionKey: action.key,
-          transcript: tool.name === 'create_support_ticket' ? transcript(deps, input.conversationId) : '',
+          transcript: tool.needsTranscript ? transcript(deps, input.conversationId) : '',
+          requests: requestsView(deps.db, deps.now),
           now,
         });
       } catch (err) {

@@ -68,6 +68,9 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
     deps.logger.warn({ err, tool: tool.name }, 'target lookup failed');
     return { tool: tool.name, args, decision: deny('I could not look up what this acts on, so I did not run it.', 'target-lookup-failed'), target: null };
   }
+  // A request that is already satisfied is answered, not sent to anyone (access the user already holds).
+  const done = await tool.alreadyDone?.(args, deps.backends, requester, deps.now()).catch(() => null);
+  if (done) return { tool: tool.name, args, decision: deny(done, 'already-done'), target };
   return { tool: tool.name, args, decision: decide(requester, { tool: tool.name, args }, { target, rules: deps.rules }), target };
 }
 

@@ -1,7 +1,7 @@
 import type { DialogueState } from '../types';
 import { personMentions } from './mentions';
 import { offlinePlan } from './offline-planner';
-import type { ProposeRequest, ResolvedPerson } from './provider';
+import type { ProposeRequest, RequesterProfile, ResolvedPerson } from './provider';
 
 const intern = { id: 'intern', role: 'employee' as const, email: 'intern@example.com', name: 'Ivy Intern', devices: ['LAPTOP-INTERN-01'] };
 const SYSTEMS = ['aws-prod', 'github', 'salesforce', 'vpn'];
@@ -18,9 +18,9 @@ function resolve(message: string, dialogue?: DialogueState | null): ResolvedPers
   if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
   return mentions.map((mention) => ({ mention, person: lookup(mention) }));
 }
-const plan = (message: string, history: ProposeRequest['history'] = [], requester = intern, dialogue: DialogueState | null = null) =>
+const plan = (message: string, history: ProposeRequest['history'] = [], requester: RequesterProfile = intern, dialogue: DialogueState | null = null) =>
   offlinePlan({ requester, history, message, systemIds: SYSTEMS, people: resolve(message, dialogue), dialogue });
-const calls = (message: string, requester = intern, dialogue: DialogueState | null = null) =>
+const calls = (message: string, requester: RequesterProfile = intern, dialogue: DialogueState | null = null) =>
   plan(message, [], requester, dialogue).calls.map((c) => ({ name: c.name, args: JSON.parse(c.arguments) }));
 const sam = { id: 'sam', role: 'admin' as const, email: 'sam@example.com', name: 'Sam Okafor (IT)', devices: ['LAPTOP-SAM-01'] };
 const cto = { id: 'cto', role: 'admin' as const, email: 'cto@example.com', name: 'Casey Tran (CTO)', devices: ['LAPTOP-CTO-01'] };
@@ -200,5 +200,24 @@ describe('offline planner', () => {
     const p = offlinePlan({ requester: { ...intern, devices: [] }, history: [], message: 'my laptop is slow' });
     expect(p.calls).toEqual([]);
     expect(p.text).toMatch(/device/);
+  });
+});
+
+describe('read-only questions are answered, never turned into requests', () => {
+  test.each([
+    ['what access do I have?', 'list_my_access'],
+    ['show my permissions', 'list_my_access'],
+    ['do I still have github access?', 'list_my_access'],
+    ['my open tickets', 'list_my_tickets'],
+    ['what tickets do I have', 'list_my_tickets'],
+    ['show me my tickets', 'list_my_tickets'],
+    ['what approvals are waiting for me?', 'list_pending_approvals'],
+    ['anything to approve?', 'list_pending_approvals'],
+    ['pending approvals', 'list_pending_approvals'],
+  ])('%s', (m, tool) => expect(calls(m)).toEqual([{ name: tool, args: {} }]));
+
+  test('asking for access is still a request', () => {
+    expect(calls('I need access to github').map((c) => c.name)).toEqual(['provision_access']);
+    expect(calls('status of IT-1042').map((c) => c.name)).toEqual(['check_ticket_status']);
   });
 });

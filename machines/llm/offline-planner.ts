@@ -6,7 +6,7 @@ import type { ProposeRequest } from './provider';
 // turns them into the same tool proposals an LLM would make. Its output goes through the same guard.
 
 export const CAPABILITIES =
-  'I can reset your password, run a health check on your laptop, lock, restart or wipe a device, request time-bound access to a system, and open or check support tickets.';
+  'I can reset your password, run a health check on your laptop, lock, restart or wipe a device, request time-bound access to a system, open or check support tickets, and tell you what access and tickets you have (and, for IT admins, what waits for their approval).';
 
 const DEVICE_WORDS = '(?:laptop|computer|mac|macbook|pc|device|machine|notebook|workstation|desktop|thinkpad|surface)';
 const NEGATION = /\b(?:don'?t|do not|never|no need to|not|stop|cancel)\b(?:\s+\w+){0,3}\s*$/;
@@ -168,6 +168,10 @@ const RE = {
     /\b(?:open|create|file|raise|submit|log|make|start|put in)\b (?:a |an |me a )?(?:new )?(?:support |it |help ?desk )?(?:ticket|case|incident|request)\b|\bescalate\b|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some)?(?:human|person|one|body|technician|agent|it)\b|\breal person\b|\bcall me\b|\bneed a human\b/,
   hardware:
     /\b(?:printer|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
+  // Read-only questions about one's own things; asked before anything that would open a request.
+  approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
+  myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b/,
+  myTickets: /\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
   yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
@@ -251,6 +255,18 @@ export function offlinePlan(req: ProposeRequest): Plan {
       if (d) calls.push(call('execute_remote_command', { device_id: d, command: name }));
       return d;
     };
+    if (RE.approvalQueue.test(t)) {
+      calls.push(call('list_pending_approvals', {}));
+      continue;
+    }
+    if (RE.myAccess.test(t) && subject.kind === 'self') {
+      calls.push(call('list_my_access', {}));
+      continue;
+    }
+    if (RE.myTickets.test(t) && !tickets.length && !RE.createTicket.test(t)) {
+      calls.push(call('list_my_tickets', {}));
+      continue;
+    }
     if (affirmed(t, RE.wipe)) {
       command('wipe');
       continue;

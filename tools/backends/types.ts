@@ -69,11 +69,15 @@ export interface Backends {
     hasSystem(system: string): Promise<boolean>;
     listSystems(): Promise<string[]>;
     grant(g: Omit<Grant, 'id' | 'revokedAt'>, key: string): Promise<Grant>;
+    /** A user's grants that are in force at `now` (not revoked, not expired), soonest expiry first. */
+    activeGrants(userId: string, now: number): Promise<Grant[]>;
     /** Revokes every grant whose expiry has passed; returns what it revoked. */
     revokeExpired(now: number): Promise<Grant[]>;
   };
   tickets: {
     create(t: Pick<Ticket, 'requester' | 'summary' | 'description' | 'priority'>, key: string, now: number): Promise<Ticket>;
     get(ticketId: string): Promise<Ticket | null>;
+    /** Tickets a user opened, most recently updated first (at most `limit`). */
+    listByRequester(userId: string, limit: number): Promise<Ticket[]>;
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { prepared } from '../../../db/prepared';
 import { grants, systems } from '../../../db/schema';
@@ -37,6 +37,15 @@ export function embeddedAccess(db: Db): Backends['access'] {
       const row = grantByKey(db).get({ key })!;
       const { executionKey: _key, ...grant } = row;
       return grant;
+    },
+    async activeGrants(userId, now) {
+      return db
+        .select()
+        .from(grants)
+        .where(and(eq(grants.userId, userId), isNull(grants.revokedAt), gt(grants.expiresAt, now)))
+        .orderBy(grants.expiresAt)
+        .all()
+        .map(({ executionKey: _key, ...grant }) => grant);
     },
     async revokeExpired(now) {
       const expired = db

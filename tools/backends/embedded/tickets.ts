@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { tickets } from '../../../db/schema';
 import type { Backends, Ticket } from '../types';
@@ -16,6 +16,9 @@ export function embeddedTickets(db: Db): Backends['tickets'] {
         .onConflictDoNothing()
         .run();
       return toTicket(db.select().from(tickets).where(eq(tickets.executionKey, key)).get()!);
+    },
+    async listByRequester(userId, limit) {
+      return db.select().from(tickets).where(eq(tickets.requester, userId)).orderBy(desc(tickets.updatedAt), desc(tickets.number)).limit(limit).all().map(toTicket);
     },
     async get(id) {
       const m = /^IT-(\d{1,9})$/i.exec(id.trim());

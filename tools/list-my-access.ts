@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { defineTool, str } from './contract';
+
+const when = (ms: unknown) => new Date(Number(ms)).toISOString().replace('T', ' ').slice(0, 16);
+
+export const listMyAccess = defineTool({
+  name: 'list_my_access',
+  description: "List the requester's own access: grants in force (system, level, expiry) and access requests still waiting for approval. Read-only.",
+  input: z.object({}).strict(),
+  risk: 'read',
+  reversible: true,
+  idempotent: true,
+  async target() {
+    return { kind: 'none' };
+  },
+  describe: () => 'list your access',
+  summary: (o) => {
+    const grants = (o.grants as Array<Record<string, unknown>>) ?? [];
+    const pending = (o.pending_requests as Array<Record<string, unknown>>) ?? [];
+    const lines = grants.map((g) => `• ${str(g.system)}: ${str(g.level)} until ${when(g.expires_at)} UTC`);
+    const waiting = pending.map((p) => `• ${str(p.what)} (request ${str(p.id)}, waiting for approval)`);
+    if (!lines.length && !waiting.length) return 'You have no time-bound access right now and no access requests waiting.';
+    return [lines.length ? `Your access:\n${lines.join('\n')}` : 'You have no time-bound access right now.', waiting.length ? `Waiting for approval:\n${waiting.join('\n')}` : ''].filter(Boolean).join('\n');
+  },
+  examples: ['what access do I have?', 'which systems can I get into', 'show my permissions', 'do I still have github access?'],
+  async run(_args, ctx) {
+    const grants = await ctx.backends.access.activeGrants(ctx.requester.id, ctx.now);
+    const pending = ctx.requests.pendingOf(ctx.requester.id).filter((r) => r.tool === 'provision_access');
+    return {
+      ok: true,
+      output: {
+        grants: grants.map((g) => ({ system: g.system, level: g.level, expires_at: g.expiresAt })),
+        pending_requests: pending.map((p) => ({ id: p.id, what: p.what, expires_at: p.expiresAt })),
+      },
+    };
+  },
+});
