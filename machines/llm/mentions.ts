@@ -10,7 +10,7 @@ const NOT_PEOPLE = new Set(
     'ticket tickets laptop laptops device devices computer mac machine password account login let lets that’s what’s ' +
     'there’s here’s who’s where’s how’s today’s yesterday’s tomorrow’s company company’s team’s everyone’s somebody’s someone’s ' +
     'reason example instance sure real emergency deploy deployment release testing test review meeting demo client customer ' +
-    'home office travel help support it pw pwd everything everyone'
+    'home office travel help support it pw pwd everything everyone old new spare other second first main'
   ).split(' '),
 );
 
@@ -41,7 +41,13 @@ export function personMentions(text: string, systems: readonly string[] = []): P
   for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*)['’]s\b/g)) add(m[1]!, m.index, true);
   for (const m of text.matchAll(/\b(?:give|grant|user)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\b(?!['’]s)/g)) add(m[1]!, m.index, true);
   for (const m of text.matchAll(/\b(?:for|of|on behalf of)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\b(?!['’]s)/g)) add(m[1]!, m.index, false);
-  for (const m of text.matchAll(/^@?([a-z][a-z0-9._-]*)\s+(?:lost|needs|wants|forgot|can'?t|cannot|is locked|has lost)\b/g)) add(m[1]!, m.index, false);
+  // "alice lost …", "Ivy Intern needs …": a name (one or two words) starting the sentence.
+  for (const m of text.matchAll(/(?:^|[,;:]\s*|\bthat\s+)@?([a-z][a-z0-9._-]*(?: [a-z][a-z0-9._-]*)?)\s+(?:lost|needs|wants|forgot|can'?t|cannot|is locked|has lost|is locked out)\b/g)) {
+    const words = m[1]!.split(' ');
+    if (words.every((w) => candidate(w, systems))) add(m[1]!, m.index + m[0].indexOf(m[1]!), false);
+  }
+  // "reset intern password", "lock the alice laptop": a name right before what it owns.
+  for (const m of text.matchAll(/\b(?:reset|unlock|lock|wipe|restart|reboot|check)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\s+(?:password|account|login|laptop|device|computer|mac|machine)\b/g)) add(m[1]!, m.index, false);
   const seen = new Set<string>();
   return found
     .sort((a, b) => a.at - b.at)

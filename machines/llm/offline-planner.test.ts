@@ -221,3 +221,22 @@ describe('read-only questions are answered, never turned into requests', () => {
     expect(calls('status of IT-1042').map((c) => c.name)).toEqual(['check_ticket_status']);
   });
 });
+
+describe('mentions found in other phrasings', () => {
+  test.each([
+    ["alice's laptop was stolen", { device_id: 'LAPTOP-ALICE-01', command: 'lock' }],
+    ['restart the laptop of alice', { device_id: 'LAPTOP-ALICE-01', command: 'restart' }],
+    ['restart laptop for alice', { device_id: 'LAPTOP-ALICE-01', command: 'restart' }],
+  ])('%s', (m, args) => expect(calls(m)).toEqual([{ name: 'execute_remote_command', args }]));
+
+  test('a name before what it owns, and a sentence starting with a name', () => {
+    expect(calls('reset alice password', sam)).toEqual([{ name: 'reset_password', args: { user: 'alice' } }]);
+    expect(calls('heads up, alice lost her laptop at the airport', sam)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'lock' } }]);
+  });
+
+  test('"lock it" with nothing talked about before asks which device instead of taking the requester’s', () => {
+    const p = offlinePlan({ requester: sam, history: [{ role: 'user', content: 'hi', author: 'sam' } as never], message: 'lock it', systemIds: SYSTEMS, people: [], dialogue: null });
+    expect(p.calls).toEqual([]);
+    expect(p.text).toMatch(/Whose/);
+  });
+});

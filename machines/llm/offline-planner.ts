@@ -70,8 +70,8 @@ function subjectOf(text: string, req: ProposeRequest): Subject {
   for (const m of personMentions(text, req.systemIds ?? [])) {
     const p = resolved.get(m.text);
     if (p) return person(p);
-    // Unknown to the directory (or not looked up): a sure mention is asked about, never replaced by the requester.
-    if (m.strong) return { kind: 'unknown', name: m.text };
+    // Unknown to the directory (or not looked up): asked about, never replaced by the requester.
+    return { kind: 'unknown', name: m.text };
   }
   if (PRONOUN.test(text)) {
     const last = req.dialogue?.lastPerson ? resolved.get(req.dialogue.lastPerson) : null;
@@ -213,10 +213,14 @@ export function offlinePlan(req: ProposeRequest): Plan {
   let lastDevice = req.dialogue?.lastDevice;
   let pending: DialogueState['pending'];
   /** The device a clause acts on: an id it names, else the subject's only device; otherwise a question. */
-  const deviceOf = (clauseText: string, explicit: string[], subject: Subject, tool: string, args: Record<string, unknown>): string | null => {
+  const deviceOf = (clauseText: string, explicit: string[], named: Subject, tool: string, args: Record<string, unknown>): string | null => {
+    let subject = named;
     if (explicit[0]) return (lastDevice = explicit[0]);
     // "wipe it": the device this thread was just talking about.
-    if (lastDevice && subject.kind === 'self' && /\bit\b/.test(clauseText) && !new RegExp(`\\bmy\\s+${DEVICE_WORDS}`).test(clauseText)) return lastDevice;
+    const refersBack = /\bit\b/.test(clauseText) && !new RegExp(`\\b${DEVICE_WORDS}\\b`).test(clauseText);
+    if (lastDevice && subject.kind === 'self' && refersBack) return lastDevice;
+    // "lock it" with nothing talked about before is not necessarily the requester's device: ask.
+    if (refersBack && subject.kind === 'self' && !lastDevice && req.history.length) subject = { kind: 'unclear' };
     if (subject.kind === 'unknown' || subject.kind === 'unclear') {
       notes.push(whoQuestion(subject));
       return null;
@@ -273,7 +277,8 @@ export function offlinePlan(req: ProposeRequest): Plan {
     }
     if (affirmed(t, RE.stolen) && mentionsDevice) {
       const d = command('lock');
-      if (d) notes.push(`I'm locking ${d} right away. If it can't be recovered, ask me to wipe it (that needs an IT admin's approval), and I can open a ticket for a replacement.`);
+      // Said before policy decides, so it promises nothing: the summary says what actually happened.
+      if (d) notes.push(`If ${d} can't be recovered, it can be wiped (that needs an IT admin's approval), and I can open a ticket for a replacement.`);
       continue;
     }
     if (affirmed(t, RE.lock) && !/\bunlock\b/.test(t) && mentionsDevice) {

@@ -55,6 +55,7 @@ export interface Ticket {
  */
 export interface Backends {
   directory: {
+    /** By id, by email (exact, ASCII case-insensitive), or by display name when exactly one active person has it. */
     find(idOrEmail: string): Promise<DirectoryUser | null>;
     /** Active admins: who approval requests go to when no approvers' channel is set. */
     admins(): Promise<DirectoryUser[]>;

@@ -11,7 +11,13 @@ const byIdOrEmail = prepared((db) =>
     .from(directory)
     // Ids are lowercase by the directory schema; emails match whatever their case (an indexed expression).
     .where(or(eq(directory.id, sql.placeholder('needle')), eq(sql`lower(${directory.email})`, sql.placeholder('needle'))))
+    .limit(1)
     .prepare(),
+);
+
+// A display name ("Ivy Intern") names someone only when exactly one active person has it.
+const byName = prepared((db) =>
+  db.select().from(directory).where(and(eq(sql`lower(${directory.name})`, sql.placeholder('needle')), eq(directory.active, true))).limit(2).prepare(),
 );
 
 const insertReset = prepared((db) =>
@@ -27,7 +33,11 @@ export function embeddedDirectory(db: Db): Backends['directory'] {
   const find = (idOrEmail: string): DirectoryUser | null => {
     // SQLite's lower() folds ASCII only, like canonicalEmail: a look-alike character never matches.
     const needle = idOrEmail.includes('@') ? canonicalEmail(idOrEmail) : idOrEmail.trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
-    return needle === null ? null : byIdOrEmail(db).get({ needle }) ?? null;
+    if (needle === null) return null;
+    const hit = byIdOrEmail(db).get({ needle });
+    if (hit || idOrEmail.includes('@')) return hit ?? null;
+    const named = byName(db).all({ needle: idOrEmail.trim().toLowerCase().replace(/\s+/g, ' ') });
+    return named.length === 1 ? named[0]! : null;
   };
   return {
     async find(idOrEmail) {
