@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import { openDatabase, type SentinelDb } from '../db/client';
 import type { LlmProvider } from '../machines/llm/provider';
 import { offlineProvider } from '../machines/llm/offline';
@@ -13,7 +13,7 @@ import { ConversationRunner } from '../machines/runner';
 import { defaultRules } from '../policies/rules';
 import type { Actor } from '../policies/types';
 import { demoDirectory } from '../tools/backends/embedded/demo-directory';
-import { readDirectoryFile } from '../tools/backends/embedded/directory-file';
+import { loadDirectoryFile } from '../tools/backends/embedded/directory-file';
 import { embeddedBackends } from '../tools/backends/embedded';
 import { seedIfEmpty } from '../tools/backends/embedded/seed';
 import { syncDirectoryFile } from './directory/sync';
@@ -43,9 +43,12 @@ export function createSentinel(
   overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends; syncToDisk?: () => Promise<void>; leaseMs?: number } = {},
 ): Sentinel {
   const now = overrides.now ?? Date.now;
+  // A bad directory file is configuration to fix (exit 2), found before the database is touched.
+  const directoryFile = config.directoryFile ? loadDirectoryFile(config.directoryFile) : null;
+  if (directoryFile && !directoryFile.ok) throw new ConfigError(`Invalid configuration:\n  SENTINEL_DIRECTORY: ${directoryFile.problem}`);
   const database = openDatabase(config.dbPath, { busyTimeoutMs: config.dbBusyMs });
   // A directory file is the source of truth and is re-synced on every start; the demo data is seeded once.
-  if (config.directoryFile) syncDirectoryFile(database.db, config.directoryFile, readDirectoryFile(config.directoryFile), now(), logger);
+  if (config.directoryFile && directoryFile?.ok) syncDirectoryFile(database.db, config.directoryFile, directoryFile.data, now(), logger);
   else seedIfEmpty(database.db, demoDirectory, now());
   const embedded = embeddedBackends(database.db);
   const backends = overrides.backends ? overrides.backends(embedded) : embedded;

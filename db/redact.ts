@@ -56,9 +56,12 @@ const SECRET_TEXT: Array<[RegExp, string]> = [
   // "is"/"was" also introduce how a password is ("my password is expired"): those words stay.
   [new RegExp(String.raw`${PASSWORD_WORD}("?\s*(?:=|:)\s*"?)${VALUE}`, 'gi'), '$1$2[redacted]'],
   [new RegExp(String.raw`${PASSWORD_WORD}(\s+(?:is|was)\s+"?)(?!${PASSWORD_STATES}\b)${VALUE}`, 'gi'), '$1$2[redacted]'],
+  // Further along the same sentence: "my password, I think it was hunter2A", "password (current one: x)".
+  [new RegExp(String.raw`${PASSWORD_WORD}([^.!?\n]{1,40}?\b(?:is|was|one|:)\s*[:=]?\s*"?)(?!${PASSWORD_STATES}\b)${SECRET_LOOKING}${VALUE}`, 'gi'), '$1$2[redacted]'],
   [new RegExp(String.raw`\b(secret|token|api[ _-]?key|access[ _-]?key)("?\s*(?:is|=|:)\s*"?)${VALUE}`, 'gi'), '$1$2[redacted]'],
   // "password hunter2A": no separator, so only a secret-looking word is taken.
-  [new RegExp(String.raw`${PASSWORD_WORD}(\s+)${SECRET_LOOKING}${VALUE}`, 'gi'), '$1$2[redacted]'],
+  // (An opening bracket starts an aside, "password (current one: x)", not a password.)
+  [new RegExp(String.raw`${PASSWORD_WORD}(\s+)(?![(\[])${SECRET_LOOKING}${VALUE}`, 'gi'), '$1$2[redacted]'],
 ];
 
 /** `text` with secret-looking parts masked: what may be stored or logged of anything a person typed. */

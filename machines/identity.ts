@@ -1,10 +1,14 @@
 import { lowerRole, type Actor } from '../policies/types';
 import type { Backends } from '../tools/backends/types';
 
-/** A directory user (by id or email) as an actor: unknown or deactivated people have guest rights. */
+/**
+ * A directory user (by id or email) as an actor. Unknown people have guest rights; a deactivated
+ * person acts under an id that owns nothing, so not even a guest's own-ticket lookup works for them.
+ */
 export async function directoryActor(directory: Backends['directory'], idOrEmail: string): Promise<Actor> {
   const user = await directory.find(idOrEmail);
-  if (!user || !user.active) return { id: idOrEmail, role: 'guest' };
+  if (!user) return { id: idOrEmail, role: 'guest' };
+  if (!user.active) return { id: `inactive:${user.id}`, role: 'guest' };
   return { id: user.id, role: user.role, email: user.email, name: user.name };
 }
 

@@ -130,6 +130,11 @@ describe('npm run directory -- sync', () => {
       expect(r.stdout).toBe('');
     }
     expect(t.query('select * from directory order by id')).toEqual(before);
+    // The app refuses to start on it the same way: configuration to fix, exit 2, the file named.
+    fs.writeFileSync(t.file, '[1]');
+    const cli = runEntry('apps/cli/main.ts', ['--as', 'alice', 'hi'], t.env);
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toMatch(/SENTINEL_DIRECTORY: .*directory\.json is not a valid directory file:\n {2}\(the whole file\): Expected object/);
   });
 
   test('without SENTINEL_DIRECTORY, or with another command, it exits 2 with usage', () => {
@@ -151,7 +156,10 @@ describe('every start re-syncs the directory file', () => {
     expect(ask('bob', 'my laptop is slow').proposals[0]).toMatchObject({ decision: 'allow' });
 
     t.write({ ...v1, users: [{ ...alice, role: 'admin' }, { ...bob, active: false }, admin] });
-    expect(ask('bob', 'my laptop is slow').proposals[0]).toMatchObject({ decision: 'deny' });
+    // Deactivated: nothing of theirs is theirs any more (not even a guest's own-ticket lookup).
+    const deactivated = ask('bob', 'my laptop is slow');
+    expect(deactivated.executed).toEqual([]);
+    expect(deactivated.proposals.every((p: { decision: string }) => p.decision === 'deny')).toBe(true);
     // An admin may act on another user's device; as an employee alice could not.
     expect(ask('alice', 'run diagnostics on LAPTOP-BOB-01').proposals[0]).toMatchObject({ decision: 'allow' });
     const synced = t.query<{ data: string }>("select data from audit where kind = 'directory_synced' order by seq").map((a) => JSON.parse(a.data));

@@ -1,11 +1,32 @@
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tempDbPath } from './support/harness';
 import { LoopbackSlack } from './support/loopback-slack';
-import { runEntry, startEntry } from './support/processes';
+import { ROOT, runEntry, startEntry } from './support/processes';
 import { PEOPLE } from './support/slack-fixture';
 
 const MAIN = 'apps/slack/main.ts';
+
+/** Every process below `pid` (children, grandchildren, …), from /proc. */
+function descendants(pid: number): number[] {
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when there are none
+  }
+  const children = out.split('\n').map(Number).filter(Boolean);
+  return children.flatMap((c) => [c, ...descendants(c)]);
+}
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const startOnce = (env: Record<string, string>) => runEntry(MAIN, [], { SENTINEL_DB: tempDbPath(), ...env });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -80,6 +101,27 @@ describe('npm start (the Slack app as a child process)', () => {
     expect(stderr()).not.toMatch(/\n\s+at /); // no stack traces
     expect(stderr()).not.toMatch(/rejected SLACK_BOT_TOKEN/); // a network failure says nothing about the token
     expect(logs.map((l) => l.msg)).toContain('stopping: finishing the turns in progress');
+  }, 30_000);
+
+  test('SIGTERM to `npm start` itself (systemd, kill <pid>) stops the app: no process is left behind', async () => {
+    const apiUrl = `http://127.0.0.1:${await closedPort()}/api/`;
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', SENTINEL_DB: tempDbPath(), SLACK_BOT_TOKEN: 'xoxb-1-ok', SLACK_APP_TOKEN: 'xapp-1-ok', SLACK_API_URL: apiUrl },
+    });
+    let err = '';
+    npm.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => npm.on('exit', r));
+    const deadline = Date.now() + 20_000;
+    while (!/cannot reach Slack/.test(err) && Date.now() < deadline) await sleep(50);
+    const tree = descendants(npm.pid!);
+    npm.kill('SIGTERM');
+    expect(tree.length).toBeGreaterThan(0);
+    await exited;
+    const until = Date.now() + 5_000;
+    while (tree.some(alive) && Date.now() < until) await sleep(50);
+    expect(tree.filter(alive)).toEqual([]);
+    expect(err).toMatch(/stopping: finishing the turns in progress/);
   }, 30_000);
 
   test('Slack down at start and up later: it connects by itself and answers', async () => {

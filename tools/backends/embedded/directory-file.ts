@@ -62,7 +62,7 @@ export function loadDirectoryFile(file: string): DirectoryFileResult {
   }
   const parsed = DirectoryFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(the whole file)'}: ${i.message}`).join('\n');
     return { ok: false, problem: `${file} is not a valid directory file:\n${issues}` };
   }
   const { users, devices, systems } = parsed.data;
@@ -88,11 +88,4 @@ function firstDuplicate(values: string[], what: string): string | null {
     seen.add(v);
   }
   return null;
-}
-
-/** As loadDirectoryFile, for startup, where a bad file stops the program with the message. */
-export function readDirectoryFile(file: string): DirectoryFile {
-  const r = loadDirectoryFile(file);
-  if (!r.ok) throw new Error(`SENTINEL_DIRECTORY: ${r.problem}`);
-  return r.data;
 }
