@@ -15,6 +15,17 @@ const json = (stdout: string) => {
 describe('CLI one-shot (child process)', () => {
   const env = { SENTINEL_DB: tempDbPath() };
 
+  test('the "who answers" hint names an admin other than the requester, and a refusal invites no second try', () => {
+    const own = { SENTINEL_DB: tempDbPath() };
+    expect(cli(['--as', 'sam', 'lock LAPTOP-ALICE-01'], own).code).toBe(0);
+    const restart = cli(['--as', 'sam', 'restart LAPTOP-ALICE-01'], own);
+    expect(restart.stdout).toMatch(/an IT admin other than the requester, e\.g\. --as cto\)/);
+    const id = /--approve (apr_\w+)/.exec(restart.stdout)![1]!;
+    const refused = cli(['--as', 'alice', '--approve', id], own);
+    expect(refused.stdout).toMatch(/Only IT admins can approve/);
+    expect(refused.stdout).not.toMatch(/--approve/);
+  });
+
   test('--json prints the contract; a request, a refused self-approval and an admin approval', () => {
     const first = cli(['--as', 'intern', '--thread', 'cli-test', '--json', 'wipe my laptop'], env);
     expect(first.code).toBe(0);

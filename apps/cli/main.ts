@@ -30,7 +30,12 @@ async function oneShot(s: Sentinel, cmd: Extract<CliCommand, { kind: 'message' |
     cmd.kind === 'message'
       ? await s.runner.handleMessage(cmd.thread ?? newThread(), actor, cmd.text)
       : await s.runner.decideApproval(cmd.approvalId, actor, cmd.decision);
-  process.stdout.write(`${cmd.json ? toJson(result) : toText(result, { repl: false })}\n`);
+  process.stdout.write(`${cmd.json ? toJson(result) : toText(result, { repl: false, approver: await approverFor(s, actor.id) })}\n`);
+}
+
+/** An admin other than `requester` to name in the "who answers this" hint, if the directory has one. */
+async function approverFor(s: Sentinel, requester: string): Promise<string | undefined> {
+  return (await s.backends.directory.admins()).find((a) => a.id !== requester)?.id;
 }
 
 async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promise<void> {
@@ -96,10 +101,10 @@ async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promi
           say(`New thread ${thread}.`);
         } else if ((command === '/approve' || command === '/deny') && arg) {
           const r = await s.runner.decideApproval(arg, actor, command === '/approve' ? 'approve' : 'deny');
-          say(`sentinel: ${toText(r, { repl: true })}`);
+          say(`sentinel: ${toText(r, { repl: true, approver: await approverFor(s, actor.id) })}`);
         } else {
           const r = await s.runner.handleMessage(thread, actor, line);
-          say(`sentinel: ${toText(r, { repl: true })}`);
+          say(`sentinel: ${toText(r, { repl: true, approver: await approverFor(s, actor.id) })}`);
         }
       } catch (err) {
         say(`sentinel: sorry, that failed: ${(err as Error).message}`);

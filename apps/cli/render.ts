@@ -15,12 +15,14 @@ export function toJson(r: TurnResult): string {
 }
 
 /** Human-readable reply, with the commands that answer pending approvals. */
-export function toText(r: TurnResult, opts: { repl: boolean }): string {
+export function toText(r: TurnResult, opts: { repl: boolean; /** An admin who may answer, for the hint. */ approver?: string }): string {
   const lines: string[] = [];
   if (r.recovered?.reply) lines.push(`(finishing your previous request) ${r.recovered.reply}`, '');
   lines.push(r.reply);
-  for (const a of r.approvals.filter((x) => x.status === 'pending')) {
-    const who = a.required === 'requester' ? 'you (the requester)' : `an admin other than the requester, e.g. ${opts.repl ? '/as sam' : '--as sam'}`;
+  // A refusal is about the click that was refused; it does not invite another.
+  for (const a of r.refused ? [] : r.approvals.filter((x) => x.status === 'pending')) {
+    const example = opts.approver ? `, e.g. ${opts.repl ? '/as' : '--as'} ${opts.approver}` : '';
+    const who = a.required === 'requester' ? 'you (the requester)' : `an IT admin other than the requester${example}`;
     lines.push(
       opts.repl
         ? `   → answer with: /approve ${a.id}  or  /deny ${a.id}   (${who})`
