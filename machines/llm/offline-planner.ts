@@ -1,5 +1,6 @@
 import type { DialogueState, Plan, RawCall } from '../types';
 import { personMentions, PRONOUN } from './mentions';
+import { correctSpelling } from './spelling';
 import type { ProposeRequest } from './provider';
 
 // A deterministic planner for running without an LLM: it recognises the usual helpdesk phrasings and
@@ -20,13 +21,17 @@ interface Clause {
   text: string;
 }
 
-function normalize(s: string): string {
-  return s
-    .replace(/[\u2018\u2019\u02bc]/g, "'")
-    .replace(/[\u201c\u201d]/g, '"')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+/** Lowercased, quotes straightened, typos corrected, except in `names` (people the directory knows). */
+function normalize(s: string, names: ReadonlySet<string> = new Set()): string {
+  return correctSpelling(
+    s
+      .replace(/[\u2018\u2019\u02bc]/g, "'")
+      .replace(/[\u201c\u201d]/g, '"')
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .trim(),
+    names,
+  );
 }
 
 /** True when `re` matches and the match is not negated by the few words before it ("don't wipe"). */
@@ -182,16 +187,17 @@ function call(name: string, args: Record<string, unknown>): RawCall {
 }
 
 /** Splits "reset my password and check my laptop" into clauses, so each request is planned once. */
-function clauses(raw: string): Clause[] {
+function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
   return raw
     .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give)\b))/i)
-    .map((r) => ({ raw: r.trim(), text: normalize(r) }))
+    .map((r) => ({ raw: r.trim(), text: normalize(r, names) }))
     .filter((c) => c.text.length > 0);
 }
 
 export function offlinePlan(req: ProposeRequest): Plan {
   const raw = req.message.slice(0, 4000);
-  const whole = normalize(raw);
+  const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
+  const whole = normalize(raw, names);
   const me = req.requester;
   const calls: RawCall[] = [];
   const notes: string[] = [];
@@ -246,7 +252,7 @@ export function offlinePlan(req: ProposeRequest): Plan {
     return null;
   };
 
-  for (const c of clauses(raw)) {
+  for (const c of clauses(raw, names)) {
     const t = c.text;
     const devices = deviceIds(c.raw);
     const tickets = ticketIds(c.raw);
