@@ -1,3 +1,4 @@
+import { tools } from '../tools/registry';
 import { llmCallBoundMs, openaiProvider } from '../machines/llm/openai';
 import { createLogger } from '../apps/logger';
 import { PROPOSER_SYSTEM_PROMPT } from '../machines/llm/prompts';
@@ -38,7 +39,7 @@ describe('openai provider against a local Chat Completions server', () => {
       const body = req.body as { model: string; messages: Array<{ role: string; content: string }>; tools: Array<{ function: { name: string } }> };
       expect(body.model).toBe('test-model');
       expect(body.messages[0]).toEqual({ role: 'system', content: PROPOSER_SYSTEM_PROMPT });
-      expect(body.tools.map((t) => t.function.name)).toHaveLength(6);
+      expect(body.tools.map((t) => t.function.name)).toEqual(tools.map((t) => t.name));
       const user = body.messages[1]!.content;
       // the user's fake closing tag is neutralised: exactly one real closing tag remains
       expect(user.match(/<\/user_message>/g)).toHaveLength(1);

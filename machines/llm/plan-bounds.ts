@@ -25,7 +25,8 @@ export function boundPlan(raw: unknown): Plan {
       arguments: typeof call.arguments === 'string' ? call.arguments.slice(0, PLAN_LIMITS.args + 1) : '',
     };
   });
-  return { text, calls, dialogue: boundDialogue(p.dialogue) };
+  const dialogue = boundDialogue(p.dialogue);
+  return dialogue ? { text, calls, dialogue } : { text, calls };
 }
 
 const Dialogue = z
