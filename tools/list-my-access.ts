@@ -1,23 +1,15 @@
-import { z } from 'zod';
 import { defineTool, str } from './contract';
-
-const when = (ms: unknown) => new Date(Number(ms)).toISOString().replace('T', ' ').slice(0, 16);
+import { ownReadOnly, utcMinute } from './own-read-only';
 
 export const listMyAccess = defineTool({
   name: 'list_my_access',
   description: "List the requester's own access: grants in force (system, level, expiry) and access requests still waiting for approval. Read-only.",
-  input: z.object({}).strict(),
-  risk: 'read',
-  reversible: true,
-  idempotent: true,
-  async target() {
-    return { kind: 'none' };
-  },
+  ...ownReadOnly,
   describe: () => 'list your access',
   summary: (o) => {
     const grants = (o.grants as Array<Record<string, unknown>>) ?? [];
     const pending = (o.pending_requests as Array<Record<string, unknown>>) ?? [];
-    const lines = grants.map((g) => `• ${str(g.system)}: ${str(g.level)} until ${when(g.expires_at)} UTC`);
+    const lines = grants.map((g) => `• ${str(g.system)}: ${str(g.level)} until ${utcMinute(g.expires_at)} UTC`);
     const waiting = pending.map((p) => `• ${str(p.what)} (request ${str(p.id)}, waiting for approval)`);
     if (!lines.length && !waiting.length) return 'You have no time-bound access right now and no access requests waiting.';
     return [lines.length ? `Your access:\n${lines.join('\n')}` : 'You have no time-bound access right now.', waiting.length ? `Waiting for approval:\n${waiting.join('\n')}` : ''].filter(Boolean).join('\n');

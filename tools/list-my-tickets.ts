@@ -1,18 +1,12 @@
-import { z } from 'zod';
 import { defineTool, str } from './contract';
+import { ownReadOnly } from './own-read-only';
 
 const MAX_LISTED = 20;
 
 export const listMyTickets = defineTool({
   name: 'list_my_tickets',
   description: "List the support tickets the requester opened, most recently updated first, with status and assignee. Read-only.",
-  input: z.object({}).strict(),
-  risk: 'read',
-  reversible: true,
-  idempotent: true,
-  async target() {
-    return { kind: 'none' };
-  },
+  ...ownReadOnly,
   describe: () => 'list your tickets',
   summary: (o) => {
     const tickets = (o.tickets as Array<Record<string, unknown>>) ?? [];

@@ -1,23 +1,15 @@
-import { z } from 'zod';
 import { defineTool, str } from './contract';
-
-const when = (ms: unknown) => new Date(Number(ms)).toISOString().replace('T', ' ').slice(0, 16);
+import { ownReadOnly, utcMinute } from './own-read-only';
 
 export const listPendingApprovals = defineTool({
   name: 'list_pending_approvals',
   description: 'For an IT admin: the requests waiting for their decision (others\u2019 requests and their own confirmations), with ids. Read-only.',
-  input: z.object({}).strict(),
-  risk: 'read',
-  reversible: true,
-  idempotent: true,
-  async target() {
-    return { kind: 'none' };
-  },
+  ...ownReadOnly,
   describe: () => 'list the requests waiting for you',
   summary: (o) => {
     const waiting = (o.waiting as Array<Record<string, unknown>>) ?? [];
     if (!waiting.length) return 'Nothing is waiting for your approval.';
-    const line = (w: Record<string, unknown>) => `• ${str(w.id)}: ${str(w.what)} for ${str(w.requester)} (expires ${when(w.expires_at)} UTC)`;
+    const line = (w: Record<string, unknown>) => `• ${str(w.id)}: ${str(w.what)} for ${str(w.requester)} (expires ${utcMinute(w.expires_at)} UTC)`;
     return `Waiting for you (approve or deny on the card, or \`--approve <id>\` in the CLI):\n${waiting.map(line).join('\n')}`;
   },
   examples: ['what approvals are waiting for me?', 'anything to approve?', 'show pending approvals', 'what is in my queue'],

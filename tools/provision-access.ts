@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTool, str } from './contract';
+import { utcMinute } from './own-read-only';
 import { userTarget } from './targets';
 
 const LEVELS = ['read', 'write', 'admin'] as const;
@@ -31,7 +32,7 @@ export const provisionAccess = defineTool({
       (g) => g.system === args.system.toLowerCase() && LEVELS.indexOf(g.level) >= LEVELS.indexOf(args.level) && g.expiresAt >= now + args.duration_hours * 3_600_000,
     );
     if (!held) return null;
-    const until = new Date(held.expiresAt).toISOString().replace('T', ' ').slice(0, 16);
+    const until = utcMinute(held.expiresAt);
     return `${user.id === requester.id ? 'You already have' : `${user.id} already has`} ${held.level} access to ${held.system} until ${until} UTC, so there is nothing to request.`;
   },
   async run(args, ctx) {
