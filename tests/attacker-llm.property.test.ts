@@ -123,9 +123,9 @@ test(`attacker LLM: nothing runs without policy or a valid approval, nothing run
       const [d] = q<{ decision: string; requester: string; tool: string }>('select * from decisions where turn_key = ? and idx = ?', turnKey, idx);
       expect(d).toMatchObject({ decision: 'allow', requester: e.requester, tool: e.tool });
     }
-    // guests and unknown users never execute anything but reading their own tickets
+    // guests and unknown users never execute anything but reading their own things
     const role = q<{ role: string }>('select role from directory where id = ?', e.requester)[0]?.role ?? 'guest';
-    if (role === 'guest') expect(e.tool).toBe('check_ticket_status');
+    if (role === 'guest') expect(['check_ticket_status', 'list_my_access', 'list_my_tickets']).toContain(e.tool);
   }
   // Nothing ran twice: each backend effect has its own execution, and each execution at most one effect.
   const effects = q<{ n: number }>('select (select count(*) from device_commands) + (select count(*) from password_resets) + (select count(*) from grants) + (select count(*) from tickets where execution_key is not null) as n')[0]!.n;
