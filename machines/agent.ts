@@ -160,11 +160,15 @@ export const agentMachine = setup({
           target: 'routing',
           actions: assign(({ context, event }) => ({
             // The decisions are stored; the raw calls are not needed again and would only bloat the snapshot.
-            plan: { text: context.plan?.text ?? null, calls: [] },
+            plan: { text: context.plan?.text ?? null, calls: [], ...(context.plan?.withdraw ? { withdraw: true } : {}) },
             proposals: event.output.proposals,
             actions: event.output.actions,
             approvals: event.output.approvals,
-            pending: [...context.pending, ...event.output.approvals.filter((a) => a.status === 'pending').map((a) => a.id)],
+            // Withdrawn ("cancel that") requests leave the waiting list; new ones join it.
+            pending: [
+              ...context.pending.filter((id) => !event.output.approvals.some((a) => a.id === id && a.status !== 'pending')),
+              ...event.output.approvals.filter((a) => a.status === 'pending').map((a) => a.id),
+            ],
           })),
         },
         onError: { target: 'settling', actions: assign({ reply: INTERNAL_ERROR }) },
@@ -192,6 +196,7 @@ export const agentMachine = setup({
           requester: context.requester!,
           message: context.message,
           planText: context.plan?.text ?? null,
+          withdraw: context.plan?.withdraw ?? false,
           proposals: context.proposals,
           executed: context.executed,
           approvals: context.approvals,

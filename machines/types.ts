@@ -12,6 +12,8 @@ export interface Plan {
   calls: RawCall[];
   /** What the planner wants to remember for the thread's next message (kept in the conversation, bounded). */
   dialogue?: DialogueState | null;
+  /** "Cancel that": the requester withdraws their requests still waiting in this thread. */
+  withdraw?: boolean;
 }
 
 /**
@@ -80,6 +82,8 @@ export interface SummarizeInput {
   requester: Actor;
   message: string | null;
   planText: string | null;
+  /** The requester asked to withdraw their waiting requests ("cancel that"). */
+  withdraw?: boolean;
   proposals: ProposalOutcome[];
   executed: ExecutedAction[];
   approvals: ApprovalRef[];

@@ -152,6 +152,22 @@ describe('what is approved is what runs', () => {
   });
 });
 
+describe('withdrawing in words', () => {
+  test('"cancel that" in the thread withdraws the request and every card says so; a late Approve runs nothing', async () => {
+    f = await slackFixture();
+    const { request, card } = await aliceAsksToWipe(f);
+    f.slack.dm(PEOPLE.alice.id, 'actually cancel that, I found it', { threadTs: request.ts });
+    const thread = await f.slack.replies(request.channel, request.ts, 2);
+    expect(thread[1]!.text).toMatch(/Withdrawn: your request to wipe LAPTOP-ALICE-01/);
+    await f.slack.waitFor(() => (card.updates ? true : undefined));
+    expect(cardText(card)).toContain(`Withdrawn by <@${PEOPLE.alice.id}>`);
+    expect(hasButtons(card)).toBe(false);
+    await f.slack.click(PEOPLE.sam.id, card, APPROVE_ACTION, { value: onlyApproval(f).id });
+    expect((await ephemeralFor(f, PEOPLE.sam.id)).text).toMatch(/already denied/);
+    expect(wipes(f)).toHaveLength(0);
+  });
+});
+
 describe('every decided outcome reaches Slack (the outbox)', () => {
   test('a decision made with the CLI updates the Slack card and tells the requester', async () => {
     f = await slackFixture();

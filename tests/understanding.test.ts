@@ -78,4 +78,18 @@ describe('understanding who and what (CLI)', () => {
     expect(again.reply).toMatch(/You already have read access to github until/);
     expect(cli(db, 'alice', 'c', 'my open tickets').reply).toMatch(/IT-1042 "VPN drops every hour": open/);
   });
+
+  test('"actually cancel that, I found it" withdraws the thread’s waiting request; nothing waiting, nothing claimed', () => {
+    const db = tempDbPath();
+    const asked = cli(db, 'alice', 't', 'wipe my laptop, it was stolen');
+    expect(asked.approvals).toEqual([expect.objectContaining({ status: 'pending' })]);
+    const cancel = cli(db, 'alice', 't', 'actually cancel that, I found it');
+    expect(cancel.reply).toMatch(/Withdrawn: your request to wipe LAPTOP-ALICE-01/);
+    expect(count(db, "select count(*) n from approvals where status = 'denied' and decided_by = 'alice'")).toBe(1);
+    // An admin's click afterwards changes nothing.
+    const late = runEntry('apps/cli/main.ts', ['--as', 'sam', '--json', '--approve', asked.approvals[0]!.id], { SENTINEL_DB: db });
+    expect(JSON.parse(late.stdout).reply).toMatch(/already denied by alice/);
+    expect(count(db, 'select count(*) n from device_commands')).toBe(0);
+    expect(cli(db, 'alice', 'other', 'cancel that').reply).toMatch(/nothing to withdraw/);
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { appendAudit } from '../../db/audit';
-import { getApproval, insertApproval } from '../../db/approvals';
+import { decideApprovalRow, getApproval, insertApproval, pendingApprovals } from '../../db/approvals';
 import { canonicalJson } from '../../db/canonical-json';
 import { nestedDeeperThan } from '../../db/json-depth';
 import { actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
@@ -11,7 +11,7 @@ import { findTool } from '../../tools/registry';
 import type { GuardInput } from '../agent';
 import { afterPersist, MAX_PROPOSALS_PER_TURN, type AgentDeps } from '../deps';
 import { PLAN_LIMITS } from '../llm/plan-bounds';
-import type { GuardOutput, ProposalOutcome, RawCall } from '../types';
+import type { ApprovalRef, GuardOutput, ProposalOutcome, RawCall } from '../types';
 
 const MAX_STORED_ARGS = 2000;
 
@@ -133,6 +133,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
   await afterPersist(signal);
   const done = decisionsForTurn(deps.db, input.turnKey);
   if (done.length) return outputFromRows(done, deps);
+  const withdrawn = input.plan.withdraw ? withdrawPending(deps, input) : [];
 
   const seen = new Set<string>();
   const checked: Checked[] = [];
@@ -209,5 +210,25 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
     });
   });
   deps.crash('decisions_stored');
-  return outputFromRows(rows, deps);
+  const out = outputFromRows(rows, deps);
+  return withdrawn.length ? { ...out, approvals: [...withdrawn, ...out.approvals] } : out;
+}
+
+/**
+ * "Cancel that": the requester's own requests still waiting in this thread are withdrawn (denied by the
+ * requester, which mayDecide always allows them), audited, and reported by this turn.
+ */
+function withdrawPending(deps: AgentDeps, input: GuardInput): ApprovalRef[] {
+  const { db } = deps;
+  const at = deps.now();
+  return transact(db, () => {
+    deps.assertOwner?.(input.conversationId);
+    const refs: ApprovalRef[] = [];
+    for (const a of pendingApprovals(db, input.conversationId).filter((x) => x.requester === input.requester.id && x.expiresAt > at)) {
+      if (!decideApprovalRow(db, a.id, 'denied', input.requester.id, at)) continue;
+      appendAudit(db, { kind: 'approval_decided', actor: input.requester.id, conversationId: input.conversationId, data: { approval: a.id, status: 'denied', withdrawn: true, tool: a.tool, args: JSON.parse(a.args), requester: a.requester } }, at);
+      refs.push({ id: a.id, tool: a.tool, args: JSON.parse(a.args), status: 'denied', required: a.required, expiresAt: a.expiresAt, decidedBy: input.requester.id });
+    }
+    return refs;
+  });
 }

@@ -11,7 +11,7 @@ function hoursLeft(expiresAt: number, now: number): string {
   return h >= 1 ? `${h} h` : 'less than an hour';
 }
 
-function approvalLine(a: ApprovalRef, now: number, why?: string): string {
+function approvalLine(a: ApprovalRef, now: number, why?: string, requester?: string): string {
   const what = describe(a.tool, a.args);
   switch (a.status) {
     case 'pending':
@@ -21,6 +21,7 @@ function approvalLine(a: ApprovalRef, now: number, why?: string): string {
     case 'approved':
       return `✅ Approved by ${a.decidedBy ?? 'an admin'}: ${what}.`;
     case 'denied':
+      if (requester && a.decidedBy === requester) return `↩️ Withdrawn: your request to ${what}. Nothing was done.`;
       return `🚫 The request to ${what} was declined${a.decidedBy ? ` by ${a.decidedBy}` : ''}, so nothing was done.`;
     case 'expired':
       return `⌛ The request to ${what} expired without a decision, so nothing was done. Ask again if you still need it.`;
@@ -40,7 +41,10 @@ export async function summarize(deps: AgentDeps, input: SummarizeInput, signal: 
   const now = deps.now();
   const parts: string[] = [];
   const decided = input.approvals.filter((a) => a.status !== 'pending');
-  parts.push(...decided.map((a) => approvalLine(a, now)));
+  parts.push(...decided.map((a) => approvalLine(a, now, undefined, input.requester.id)));
+  if (input.withdraw && !decided.some((a) => a.status === 'denied' && a.decidedBy === input.requester.id)) {
+    parts.push('Nothing of yours is waiting for approval in this conversation, so there was nothing to withdraw.');
+  }
   if (input.planText) parts.push(input.planText);
   // In-doubt actions and approved actions stopped by the re-check are facts: code says them, not the LLM.
   const notRun = (e: SummarizeInput['executed'][number]) => e.output.not_run === true;

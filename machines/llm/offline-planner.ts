@@ -177,6 +177,7 @@ const RE = {
   approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
   myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b/,
   myTickets: /\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
+  cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
   yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
@@ -204,6 +205,12 @@ export function offlinePlan(req: ProposeRequest): Plan {
 
   if (RE.greeting.test(whole)) return { text: `Hi${me.name ? ` ${me.name.split(' ')[0]}` : ''}! ${CAPABILITIES} What do you need?`, calls: [] };
   if (RE.thanks.test(whole) && whole.length < 40) return { text: "You're welcome! Anything else I can help with?", calls: [] };
+
+  // "Cancel that" withdraws what is waiting in this thread; a question still open is simply dropped.
+  if (RE.cancel.test(whole) && !RE.wipe.test(whole.replace(RE.cancel, ''))) {
+    if (req.dialogue?.pending) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
+    return { text: null, calls: [], withdraw: true, dialogue: null };
+  }
 
   const lastAssistant = [...req.history].reverse().find((m) => m.role === 'assistant');
   if (RE.yes.test(whole) && whole.length < 40 && lastAssistant && /open a ticket|ticket for (?:it|you)/i.test(lastAssistant.content)) {

@@ -16,7 +16,7 @@ export const PLAN_LIMITS = {
  * more than the limit, so the guard can tell them apart and deny them with a reason.
  */
 export function boundPlan(raw: unknown): Plan {
-  const p = (raw && typeof raw === 'object' ? raw : {}) as { text?: unknown; calls?: unknown; dialogue?: unknown };
+  const p = (raw && typeof raw === 'object' ? raw : {}) as { text?: unknown; calls?: unknown; dialogue?: unknown; withdraw?: unknown };
   const text = typeof p.text === 'string' && p.text.trim() ? p.text.trim().slice(0, PLAN_LIMITS.text) : null;
   const calls: RawCall[] = (Array.isArray(p.calls) ? p.calls : []).slice(0, PLAN_LIMITS.calls).map((c: unknown) => {
     const call = (c && typeof c === 'object' ? c : {}) as { name?: unknown; arguments?: unknown };
@@ -26,7 +26,7 @@ export function boundPlan(raw: unknown): Plan {
     };
   });
   const dialogue = boundDialogue(p.dialogue);
-  return dialogue ? { text, calls, dialogue } : { text, calls };
+  return { text, calls, ...(dialogue ? { dialogue } : {}), ...(p.withdraw === true ? { withdraw: true } : {}) };
 }
 
 const Dialogue = z

@@ -81,8 +81,10 @@ export function approvalCard(f: CardFacts): { text: string; blocks: types.KnownB
       ],
     });
   } else {
+    const withdrawn = a.status === 'denied' && a.decidedBy === a.requester;
     const by = a.status === 'expired' ? '' : ` by ${f.decider ?? 'an admin'}`;
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${OUTCOME[a.status]}${by} · ${slackDate(a.decidedAt ?? a.expiresAt)}` }] });
+    const outcome = withdrawn ? `↩️ Withdrawn by ${f.requester}` : `${OUTCOME[a.status]}${by}`;
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${outcome} · ${slackDate(a.decidedAt ?? a.expiresAt)}` }] });
     if (f.outcome) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(f.outcome), 2900) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request ${a.id}` }] });
