@@ -124,7 +124,7 @@ describe('approvals through the runner', () => {
     const id = await requestWipe(t);
     const r = await t.s.runner.decideApproval(id, await t.s.identify('intern'), 'deny');
     expect(r.approvals[0]!.status).toBe('denied');
-    expect(r.reply).toMatch(/declined/);
+    expect(r.reply).toMatch(/Withdrawn: your request to wipe/);
     expect(wipes(t)).toBe(0);
     t.s.database.close();
   });
