@@ -108,12 +108,27 @@ describe('offline planner', () => {
     ['please file a ticket, VPN is down, urgent', 'urgent'],
     ['I want to talk to a human', 'medium'],
     ['escalate this please, it is blocking me', 'high'],
-    ['the printer on floor 3 is jammed', 'medium'],
-    ['my keyboard is broken, no rush', 'low'],
   ])('ticket creation: %s', (m, priority) => {
     const [c] = calls(m);
     expect(c).toMatchObject({ name: 'create_support_ticket', args: { priority } });
     expect(c!.args.summary.length).toBeGreaterThan(3);
+  });
+
+  test.each([
+    ['the printer on floor 3 is jammed', 'medium'],
+    ['my keyboard is broken, no rush', 'low'],
+    ["the projector won't connect", 'medium'],
+  ])('a problem reported is offered a ticket; "yes" files it, "no" does not: %s', (m, priority) => {
+    const offer = plan(m);
+    expect(offer.calls).toEqual([]);
+    expect(offer.text).toMatch(/open a ticket .* Shall I\?/);
+    const history = [{ role: 'user' as const, content: m, author: 'intern' }, { role: 'assistant' as const, content: offer.text! }] as ProposeRequest['history'];
+    const yes = offlinePlan({ requester: intern, history, message: 'yes please', systemIds: SYSTEMS, people: [], dialogue: offer.dialogue });
+    expect(yes.calls.map((c) => ({ name: c.name, args: JSON.parse(c.arguments) }))).toEqual([
+      { name: 'create_support_ticket', args: expect.objectContaining({ priority, description: m }) },
+    ]);
+    const no = offlinePlan({ requester: intern, history, message: 'no thanks', systemIds: SYSTEMS, people: [], dialogue: offer.dialogue });
+    expect(no).toMatchObject({ calls: [], text: expect.stringMatching(/won't open a ticket/) });
   });
 
   test('several requests in one message become several proposals', () => {

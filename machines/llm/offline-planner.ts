@@ -172,7 +172,7 @@ const RE = {
   createTicket:
     /\b(?:open|create|file|raise|submit|log|make|start|put in)\b (?:a |an |me a )?(?:new )?(?:support |it |help ?desk )?(?:ticket|case|incident|request)\b|\bescalate\b|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some)?(?:human|person|one|body|technician|agent|it)\b|\breal person\b|\bcall me\b|\bneed a human\b/,
   hardware:
-    /\b(?:printer|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
+    /\b(?:printer|projector|toner|display|tv|meeting room|conference room|microphone|mic|speakers?|audio|sound|internet|network|phone|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
   // Read-only questions about one's own things; asked before anything that would open a request.
   approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
   myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b/,
@@ -180,6 +180,7 @@ const RE = {
   cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
+  no: /^(?:no|nope|nah|no thanks|no thank you|not now|don'?t)\b/,
   yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
 };
 
@@ -213,7 +214,9 @@ export function offlinePlan(req: ProposeRequest): Plan {
   }
 
   const lastAssistant = [...req.history].reverse().find((m) => m.role === 'assistant');
-  if (RE.yes.test(whole) && whole.length < 40 && lastAssistant && /open a ticket|ticket for (?:it|you)/i.test(lastAssistant.content)) {
+  const offered = req.dialogue?.offer === 'ticket' || (!!lastAssistant && /open a ticket|ticket for (?:it|you)/i.test(lastAssistant.content));
+  if (offered && RE.no.test(whole) && whole.length < 40) return { text: "OK, I won't open a ticket. Anything else?", calls: [], dialogue: null };
+  if (offered && RE.yes.test(whole) && whole.length < 40) {
     const previousAsk = [...req.history].reverse().find((m) => m.role === 'user');
     const about = previousAsk?.content ?? raw;
     return {
@@ -222,6 +225,7 @@ export function offlinePlan(req: ProposeRequest): Plan {
     };
   }
 
+  let offer: DialogueState['offer'];
   let lastPerson = req.dialogue?.lastPerson;
   let lastDevice = req.dialogue?.lastDevice;
   let pending: DialogueState['pending'];
@@ -346,7 +350,9 @@ export function offlinePlan(req: ProposeRequest): Plan {
       continue;
     }
     if (RE.hardware.test(t)) {
-      calls.push(call('create_support_ticket', { summary: summaryFrom(c.raw), description: raw.slice(0, 4000), priority: priorityFrom(whole) }));
+      // A problem reported, nothing asked: offer the ticket rather than file one unasked.
+      notes.push("I can't fix that from here, but I can open a ticket for IT with your message. Shall I? (yes / no)");
+      offer = 'ticket';
       continue;
     }
   }
@@ -356,6 +362,7 @@ export function offlinePlan(req: ProposeRequest): Plan {
     ...(lastPerson ? { lastPerson } : {}),
     ...(lastDevice ? { lastDevice } : {}),
     ...(pending ? { pending } : {}),
+    ...(offer ? { offer } : {}),
     ...extra,
   });
   if (unique.length === 0 && notes.length === 0) {
