@@ -223,6 +223,7 @@ describe('read-only questions are answered, never turned into requests', () => {
     ['what access do I have?', 'list_my_access'],
     ['show my permissions', 'list_my_access'],
     ['do I still have github access?', 'list_my_access'],
+    ['can you show what i have access to', 'list_my_access'],
     ['my open tickets', 'list_my_tickets'],
     ['what tickets do I have', 'list_my_tickets'],
     ['show me my tickets', 'list_my_tickets'],

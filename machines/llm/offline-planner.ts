@@ -175,7 +175,7 @@ const RE = {
     /\b(?:printer|projector|toner|display|tv|meeting room|conference room|microphone|mic|speakers?|audio|sound|internet|network|phone|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
   // Read-only questions about one's own things; asked before anything that would open a request.
   approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
-  myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b/,
+  myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b|\bwhat (?:do )?i (?:have|got) access to\b/,
   myTickets: /\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
   cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
@@ -196,7 +196,17 @@ function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
     .filter((c) => c.text.length > 0);
 }
 
-export function offlinePlan(req: ProposeRequest): Plan {
+const notUnderstood = new WeakSet<Plan>();
+
+/** True for the plan that says the rules did not understand the message (a classifier may guess). */
+export const isNotUnderstood = (plan: Plan): boolean => notUnderstood.has(plan);
+
+/**
+ * Plans a message. `hint` is the intent a trained classifier guessed for a message the rules did not
+ * understand (machines/llm/intent-classifier.ts): it picks the request, and the same code as for any
+ * other message finds whom and what it is about. A guess never picks a remote command by itself.
+ */
+export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
   const raw = req.message.slice(0, 4000);
   const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
   const whole = normalize(raw, names);
@@ -357,6 +367,43 @@ export function offlinePlan(req: ProposeRequest): Plan {
     }
   }
 
+  /** The request a classifier's guess names, planned like any other; null when it leads nowhere safe. */
+  const planFromHint = (intent: string): Plan | null => {
+    const subject = subjectOf(whole, req);
+    const devices = deviceIds(raw);
+    switch (intent) {
+      case 'list_my_access':
+      case 'list_my_tickets':
+      case 'list_pending_approvals':
+        return { text: null, calls: [call(intent, {})] };
+      case 'reset_password': {
+        const user = userOf(subject);
+        return { text: notes.join(' ') || null, calls: user ? [call('reset_password', { user })] : [] };
+      }
+      case 'run_device_diagnostic': {
+        const d = deviceOf(whole, devices, subject, 'run_device_diagnostic', {});
+        return { text: notes.join(' ') || null, calls: d ? [call('run_device_diagnostic', { device_id: d })] : [] };
+      }
+      case 'execute_remote_command': {
+        const d = deviceOf(whole, devices, subject, 'execute_remote_command', {});
+        return { text: notes.join(' ') || (d ? `Do you want me to lock, restart or wipe ${d}?` : null), calls: [] };
+      }
+      case 'provision_access': {
+        const user = userOf(subject);
+        if (!user) return { text: notes.join(' '), calls: [] };
+        pending = { tool: 'provision_access', args: { user, reason: reasonFrom(raw, whole) }, missing: ['system'] };
+        return { text: `Which system do you need access to?${req.systemIds?.length ? ` I can request access to ${req.systemIds.join(', ')}.` : ''}`, calls: [] };
+      }
+      case 'create_support_ticket':
+        offer = 'ticket';
+        return { text: "I can open a ticket for IT with your message. Shall I? (yes / no)", calls: [] };
+      case 'cancel':
+        return { text: null, calls: [], withdraw: true };
+      default:
+        return null;
+    }
+  };
+
   const unique = dedupe(calls);
   const dialogue = (extra: Partial<DialogueState> = {}): DialogueState => ({
     ...(lastPerson ? { lastPerson } : {}),
@@ -369,11 +416,15 @@ export function offlinePlan(req: ProposeRequest): Plan {
     // Nothing new was asked: perhaps the answer to the question asked last time.
     const filled = req.dialogue?.pending ? fillPending(req.dialogue.pending, raw, req) : null;
     if (filled) return { ...filled, dialogue: { ...dialogue(), pending: undefined, ...(filled.dialogue ?? {}) } };
-    return {
+    const guessed = hint ? planFromHint(hint) : null;
+    if (guessed) return { ...guessed, dialogue: dialogue() };
+    const unsure: Plan = {
       text: `I'm not sure I understood that. ${CAPABILITIES} If it's something else, I can open a ticket for IT with your message: just say "yes".`,
       calls: [],
       dialogue: dialogue({ offer: 'ticket' }),
     };
+    notUnderstood.add(unsure);
+    return unsure;
   }
   return { text: notes.length ? notes.join(' ') : null, calls: unique, dialogue: dialogue() };
 }
