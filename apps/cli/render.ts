@@ -22,7 +22,7 @@ export function toText(r: TurnResult, opts: { repl: boolean; /** An admin who ma
   // A refusal is about the click that was refused; it does not invite another.
   for (const a of r.refused ? [] : r.approvals.filter((x) => x.status === 'pending')) {
     const example = opts.approver ? `, e.g. ${opts.repl ? '/as' : '--as'} ${opts.approver}` : '';
-    const who = a.required === 'requester' ? 'you (the requester)' : `an IT admin other than the requester${example}`;
+    const who = a.required === 'requester' ? 'only you, the requester' : `an IT admin other than the requester${example}`;
     lines.push(
       opts.repl
         ? `   → answer with: /approve ${a.id}  or  /deny ${a.id}   (${who})`
