@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { outbox } from './schema';
 
@@ -76,15 +76,6 @@ export function markRetry(db: Db, id: number, owner: string, error: string, at: 
     .set({ status: giveUp ? 'failed' : 'pending', nextAttemptAt: at, lastError: error.slice(0, 500) })
     .where(and(eq(outbox.id, id), eq(outbox.claimedBy, owner)))
     .run();
-}
-
-/** Rows not yet sent, for a conversation (ordering: a thread's items are shown in the order decided). */
-export function unsentBefore(db: Db, conversationId: string, id: number): number {
-  return db
-    .select({ n: sql<number>`count(*)` })
-    .from(outbox)
-    .where(and(eq(outbox.conversationId, conversationId), inArray(outbox.status, ['pending', 'sending']), sql`${outbox.id} < ${id}`))
-    .get()!.n;
 }
 
 export function outboxRows(db: Db): OutboxRow[] {

@@ -2,15 +2,6 @@ import { LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { redactText } from '../../db/redact';
 
-/**
- * Bolt logs preformatted strings, which pino's path redaction cannot see into: scrub them as text. At
- * debug level they include whole Socket Mode envelopes, so the user's message is in them as well as the
- * tokens; the same masking as the audit log applies.
- */
-export function scrubTokens(text: string): string {
-  return redactText(text);
-}
-
 /** A log argument as text; an object JSON cannot write (a cycle, a BigInt) is logged by its type, never thrown. */
 function asText(p: unknown): string {
   if (typeof p === 'string') return p;
@@ -22,8 +13,13 @@ function asText(p: unknown): string {
   }
 }
 
+/**
+ * Bolt logs preformatted strings, which pino's path redaction cannot see into: scrub them as text. At
+ * debug level they include whole Socket Mode envelopes, so the user's message is in them as well as the
+ * tokens; the same masking as the audit log applies.
+ */
 function line(parts: unknown[]): string {
-  return scrubTokens(parts.map(asText).join(' '));
+  return redactText(parts.map(asText).join(' '));
 }
 
 const FROM_PINO: Record<string, LogLevel> = {

@@ -104,19 +104,23 @@ export function slackDelivery(deps: DeliveryDeps) {
     if (posted) recordCard(db, { approvalId: a.id, channel: posted.channel, ts: posted.ts, postedAt: deps.now() });
   }
 
-  /** DMs the card to every admin but the requester; returns how many were reached. */
-  async function cardsToAdmins(row: OutboxRow, a: ApprovalRow): Promise<number> {
-    let reached = 0;
+  /** The DM of every admin Slack knows as a full member, but the requester's: where cards go without a channel. */
+  async function adminDms(requester: string): Promise<Array<{ slackId: string; channel: string }>> {
+    const dms: Array<{ slackId: string; channel: string }> = [];
     for (const admin of await deps.directory.admins()) {
-      if (admin.id === a.requester) continue;
-      const slackId = await deps.identity.slackIdOf(admin);
+      const slackId = admin.id === requester ? null : await deps.identity.slackIdOf(admin);
       if (!slackId) continue;
       const dm = await client.conversations.open({ users: slackId });
-      if (!dm.channel?.id) continue;
-      await postCard(row, a, dm.channel.id);
-      reached++;
+      if (dm.channel?.id) dms.push({ slackId, channel: dm.channel.id });
     }
-    return reached;
+    return dms;
+  }
+
+  /** DMs the card to every admin but the requester; returns how many were reached. */
+  async function cardsToAdmins(row: OutboxRow, a: ApprovalRow): Promise<number> {
+    const dms = await adminDms(a.requester);
+    for (const dm of dms) await postCard(row, a, dm.channel);
+    return dms.length;
   }
 
   async function note(row: OutboxRow, thread: SlackThread, suffix: string, text: string): Promise<void> {
@@ -190,13 +194,7 @@ export function slackDelivery(deps: DeliveryDeps) {
         notes.push(`Waiting for an approver in <#${deps.approvalsChannel}>.`);
         continue;
       }
-      const reached: string[] = [];
-      for (const admin of await deps.directory.admins()) {
-        const slackId = admin.id === a.requester ? null : await deps.identity.slackIdOf(admin);
-        if (!slackId) continue;
-        const dm = await client.conversations.open({ users: slackId });
-        if (dm.channel?.id && channels.has(dm.channel.id)) reached.push(`<@${slackId}>`);
-      }
+      const reached = (await adminDms(a.requester)).filter((dm) => channels.has(dm.channel)).map((dm) => `<@${dm.slackId}>`);
       if (reached.length) notes.push(`Waiting for approval from ${reached.join(', ')}.`);
     }
     return notes;

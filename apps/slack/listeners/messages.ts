@@ -45,7 +45,7 @@ function incoming(event: Record<string, unknown>, body: Record<string, unknown>)
 
 /**
  * DMs to the bot and @mentions in channels. Each Slack thread is one conversation; the answer goes in
- * the thread (via the turn publisher). A message is taken in once, however often and under whichever
+ * the thread (from the outbox, by the deliverer). A message is taken in once, however often and under whichever
  * event type Slack delivers it.
  */
 export function registerMessageListeners(app: App, deps: MessageDeps): void {
@@ -80,7 +80,7 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
     try {
       const actor = await identity.actorFor(m.user);
       const result = await runner.handleMessage(conversationId, actor, withoutMention(m.text, botUserId));
-      // Turns the machine ran are posted by the publisher; a refusal never reached it, so post it here.
+      // Turns the machine ran are shown from the outbox; a refusal never reached it, so post it here.
       // A turn another process took over is reported by that process: anything said here could be false.
       if (result.refused && !result.takenOver) await reply(result.reply);
     } catch (err) {
