@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { decide } from '../policies/decide';
+import { DEFAULT_POLICY_FILE, defaultPolicy, loadPolicyFile } from '../policies/load';
+import { defaultRules } from '../policies/rules';
+import type { Role, Target } from '../policies/types';
+import { tools } from '../tools/registry';
+
+// policies/default.expected.json holds what the TypeScript rule table decided for every role × tool (and
+// argument variant) × target (none, own, other, unknown; every state), recorded before the table moved to
+// policies/default.yaml. The YAML must reproduce every decision: effect, who must answer, rule and reason.
+
+interface Expected {
+  reasons: Record<string, string>;
+  proposals: Array<{ tool: string; args: Record<string, unknown> }>;
+  targets: Target[];
+  cases: Array<[Role, number, number, string, string]>;
+}
+const expected = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'policies', 'default.expected.json'), 'utf8')) as Expected;
+
+const loaded = loadPolicyFile(DEFAULT_POLICY_FILE, { tools: tools.map((t) => t.name) });
+if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+const fromFile = loaded.policy;
+
+const rows = expected.cases.map(([role, pi, ti, effect, rule]) => {
+  const actor = { id: `me-${role}`, role };
+  const t = expected.targets[ti]!;
+  const target: Target = t.kind === 'none' ? t : { ...t, owner: t.owner === 'self' ? actor.id : t.owner };
+  const proposal = expected.proposals[pi]!;
+  return { name: `${role} ${proposal.tool} ${JSON.stringify(proposal.args)} on ${JSON.stringify(target)}`, actor, proposal, target, effect, rule };
+});
+
+describe('policies/default.yaml reproduces the TypeScript table', () => {
+  test('the fixture covers every role, every registered tool and both scopes', () => {
+    expect(new Set(rows.map((r) => r.actor.role))).toEqual(new Set(['guest', 'employee', 'admin']));
+    for (const t of tools) expect(expected.proposals.some((p) => p.tool === t.name)).toBe(true);
+    expect(rows.length).toBeGreaterThan(2500);
+  });
+
+  test.each([
+    ['the shipped policy (decide without a policy)', () => ({})],
+    ['the file, loaded and validated as SENTINEL_POLICY would be', () => ({ policy: fromFile })],
+    ['the rules alone, with the default grant caps', () => ({ rules: defaultRules })],
+  ])('%s: every decision identical', (_name, ctx) => {
+    const wrong: string[] = [];
+    for (const r of rows) {
+      const d = decide(r.actor, r.proposal, { target: r.target, ...ctx() });
+      const effect = d.effect === 'require_approval' ? `require_approval:${d.required}` : d.effect;
+      const reason = r.rule === 'unknown-target' ? `I can't find ${r.target.kind} "${(r.target as { id: string }).id}".` : expected.reasons[r.rule];
+      if (effect !== r.effect || d.rule !== r.rule || d.reason !== reason) wrong.push(`${r.name}: expected ${r.effect} ${r.rule}, got ${effect} ${d.rule} (${d.reason})`);
+    }
+    expect(wrong.slice(0, 10)).toEqual([]);
+  });
+
+  test('approvals from the shipped policy go to any admin, one approval, no channel of their own', () => {
+    const d = decide({ id: 'intern', role: 'employee' }, { tool: 'execute_remote_command', args: { device_id: 'D', command: 'wipe' } }, { target: { kind: 'device', id: 'D', owner: 'intern', state: 'active' } });
+    expect(d).toEqual({ effect: 'require_approval', required: 'approver', approvers: 'admins', approvals: 1, rule: 'employee-wipe-own-device', reason: expect.any(String) });
+    expect(fromFile.hash).toBe(defaultPolicy().hash);
+  });
+});
