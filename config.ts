@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { ALL_CRASH_POINTS, type CrashPoint } from './machines/crash-points';
+import { defaultPolicy, loadPolicyFile } from './policies/load';
+import type { LoadedPolicy } from './policies/schema';
+import { tools } from './tools/registry';
 
 /** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
 const EnvSchema = z.object({
@@ -8,6 +11,8 @@ const EnvSchema = z.object({
   SENTINEL_DB_BUSY_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   SENTINEL_LLM: z.enum(['offline', 'openai']).optional(),
   SENTINEL_DIRECTORY: z.string().min(1).optional(),
+  /** Policy file (YAML or JSON); unset = policies/default.yaml. */
+  SENTINEL_POLICY: z.string().min(1).optional(),
   SENTINEL_HISTORY_MESSAGES: z.coerce.number().int().min(0).max(200).default(20),
   SENTINEL_APPROVAL_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
   SENTINEL_APPROVALS_CHANNEL: z.string().min(1).optional(),
@@ -37,6 +42,8 @@ export interface Config {
   dbBusyMs: number;
   llm: { provider: 'offline' } | { provider: 'openai'; apiKey: string; baseURL?: string; model: string; timeoutMs: number; maxRetries: number };
   directoryFile?: string;
+  /** The policy that decides (SENTINEL_POLICY, else policies/default.yaml), validated, with its file's hash. */
+  policy: LoadedPolicy;
   historyMessages: number;
   approvalTtlMs: number;
   toolCallsPerHour: number;
@@ -86,11 +93,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   } else {
     llm = { provider: 'offline' };
   }
+  // A bad policy file stops the program like any bad setting: the file, the rule and the field named (exit 2).
+  let policy = defaultPolicy();
+  if (env.SENTINEL_POLICY) {
+    const loaded = loadPolicyFile(env.SENTINEL_POLICY, { tools: tools.map((t) => t.name) });
+    if (!loaded.ok) throw new ConfigError(`Invalid configuration:\n${loaded.problems.map((p) => `  SENTINEL_POLICY: ${p}`).join('\n')}`);
+    policy = loaded.policy;
+  }
   return {
     dbPath: env.SENTINEL_DB,
     dbBusyMs: env.SENTINEL_DB_BUSY_MS,
     llm,
     directoryFile: env.SENTINEL_DIRECTORY,
+    policy,
     historyMessages: env.SENTINEL_HISTORY_MESSAGES,
     approvalTtlMs: env.SENTINEL_APPROVAL_TTL_HOURS * 3_600_000,
     toolCallsPerHour: env.SENTINEL_TOOL_CALLS_PER_HOUR,

@@ -10,7 +10,6 @@ import { directoryActor } from '../machines/identity';
 import { threadOf } from './slack/conversation-key';
 import type { AgentDeps } from '../machines/deps';
 import { ConversationRunner } from '../machines/runner';
-import { defaultRules } from '../policies/rules';
 import type { Actor } from '../policies/types';
 import { demoDirectory } from '../tools/backends/embedded/demo-directory';
 import { loadDirectoryFile } from '../tools/backends/embedded/directory-file';
@@ -59,7 +58,7 @@ export function createSentinel(
     syncToDisk: overrides.syncToDisk ?? (() => database.wal.sync()),
     backends,
     llm,
-    rules: defaultRules,
+    policy: config.policy,
     logger,
     now,
     randomId: () => randomBytes(16).toString('hex'),

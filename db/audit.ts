@@ -21,6 +21,32 @@ export type AuditKind =
   | 'grant_revoked'
   | 'llm_error';
 
+/**
+ * The data of a `proposal_decided` entry: the proposal, what decided it and the facts it was decided on,
+ * so `npm run policy -- replay` can decide it again under another policy. `target` is the target as the
+ * guard looked it up (null when the proposal was refused before that: unknown tool, invalid arguments…);
+ * `policy_hash` is the sha256 of the policy file in force; the approval fields are set for
+ * `require_approval`. Entries written before the policy file existed lack `target` and `policy_hash`.
+ */
+export interface ProposalDecidedData {
+  turn: string;
+  idx: number;
+  tool: string;
+  /** The validated arguments (or, for a refused proposal, what was proposed, truncated). */
+  args: unknown;
+  decision: 'allow' | 'require_approval' | 'deny';
+  reason: string;
+  rule: string;
+  /** The requester's role when it was decided. */
+  role: string;
+  target?: { kind: 'none' } | { kind: 'user' | 'device' | 'ticket'; id: string; owner: string | null; state?: string } | null;
+  policy_hash?: string;
+  required?: 'approver' | 'requester';
+  approvers?: unknown;
+  approvals?: number;
+  channel?: string;
+}
+
 export interface AuditEntry {
   kind: AuditKind;
   actor?: string | null;

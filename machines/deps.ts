@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
-import type { PolicyTable } from '../policies/rules';
+import type { LoadedPolicy } from '../policies/schema';
 import type { Backends } from '../tools/backends/types';
 import type { CrashPoint } from './crash-points';
 import type { LlmProvider } from './llm/provider';
@@ -12,7 +12,8 @@ export interface AgentDeps {
   syncToDisk: () => Promise<void>;
   backends: Backends;
   llm: LlmProvider;
-  rules: PolicyTable;
+  /** The policy that decides (rules, grant caps, budgets), with its file's hash for the audit log. */
+  policy: LoadedPolicy;
   logger: Logger;
   now: () => number;
   /** Random id source (approval ids, nonces); injectable so tests can be deterministic. */

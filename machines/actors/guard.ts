@@ -71,7 +71,18 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
   // A request that is already satisfied is answered, not sent to anyone (access the user already holds).
   const done = await tool.alreadyDone?.(args, deps.backends, requester, deps.now()).catch(() => null);
   if (done) return { tool: tool.name, args, decision: deny(done, 'already-done'), target };
-  return { tool: tool.name, args, decision: decide(requester, { tool: tool.name, args }, { target, rules: deps.rules }), target };
+  return { tool: tool.name, args, decision: decide(requester, { tool: tool.name, args }, { target, policy: deps.policy }), target };
+}
+
+/**
+ * What `npm run policy -- replay` needs to decide the proposal again, and which policy decided it: the
+ * target as it was looked up (kind, id, owner, state; null when never looked up), the policy file's hash,
+ * and for an approval who must answer, who may approve, how many and where.
+ */
+function policyFacts(deps: AgentDeps, c: Checked): Record<string, unknown> {
+  const d = c.decision;
+  const approval = d.effect === 'require_approval' ? { required: d.required, approvers: d.approvers, approvals: d.approvals, channel: d.channel } : {};
+  return { target: c.target, policy_hash: deps.policy.hash, ...approval };
 }
 
 function storedArgs(args: unknown): string {
@@ -178,7 +189,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
           kind: 'proposal_decided',
           actor: input.requester.id,
           conversationId: input.conversationId,
-          data: { turn: input.turnKey, idx, tool: row.tool, args: JSON.parse(row.args), decision: row.decision, reason: row.reason, rule: row.rule, role: input.requester.role },
+          data: { turn: input.turnKey, idx, tool: row.tool, args: JSON.parse(row.args), decision: row.decision, reason: row.reason, rule: row.rule, role: input.requester.role, ...policyFacts(deps, c) },
         },
         now,
       );

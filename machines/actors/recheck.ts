@@ -15,7 +15,7 @@ export interface Recheck {
 const deny = (reason: string, rule: string): Recheck => ({ decision: { effect: 'deny', reason, rule }, drift: null });
 
 /** Looks the approval's target up again and asks policy again, for `requester` as they are now. */
-export async function recheckApproval(deps: Pick<AgentDeps, 'backends' | 'rules' | 'logger'>, approval: ApprovalRow, requester: Actor): Promise<Recheck> {
+export async function recheckApproval(deps: Pick<AgentDeps, 'backends' | 'policy' | 'logger'>, approval: ApprovalRow, requester: Actor): Promise<Recheck> {
   const tool = findTool(approval.tool);
   const valid = tool?.input.safeParse(JSON.parse(approval.args));
   if (!tool || !valid?.success) return deny('This action is no longer valid.', 'invalid-arguments');
@@ -28,7 +28,7 @@ export async function recheckApproval(deps: Pick<AgentDeps, 'backends' | 'rules'
   }
   const before = JSON.parse(approval.target) as Target;
   return {
-    decision: decide(requester, { tool: tool.name, args: valid.data as Record<string, unknown> }, { target: now, rules: deps.rules }),
+    decision: decide(requester, { tool: tool.name, args: valid.data as Record<string, unknown> }, { target: now, policy: deps.policy }),
     drift: targetDrift(before, now),
   };
 }
