@@ -29,6 +29,11 @@ export interface DialogueState {
   pending?: { tool: string; args: Record<string, unknown>; missing: string[] };
   /** An offer made in the last reply that "yes" accepts. */
   offer?: 'ticket';
+  /**
+   * The request last held back because whom it was about was unclear ("reboot dave's laptop" with no
+   * dave): a next message naming the person ("I meant the intern's") plans it again for them.
+   */
+  unresolved?: string;
 }
 
 export interface ProposalOutcome {

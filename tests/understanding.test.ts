@@ -92,4 +92,31 @@ describe('understanding who and what (CLI)', () => {
     expect(count(db, 'select count(*) n from device_commands')).toBe(0);
     expect(cli(db, 'alice', 'other', 'cancel that').reply).toMatch(/nothing to withdraw/);
   });
+
+  test('"I meant alice" answers "who?" for the held-back request only: the clause about the requester stays theirs', () => {
+    const db = tempDbPath();
+    const asked = cli(db, 'sam', 't', "reset dave's password and restart my laptop");
+    expect(asked.reply).toMatch(/don't know anyone called "dave"/);
+    expect(asked.proposals).toEqual([expect.objectContaining({ args: { device_id: 'LAPTOP-SAM-01', command: 'restart' } })]);
+    const meant = cli(db, 'sam', 't', 'sorry, I meant alice');
+    expect(meant.proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'alice' } })]);
+    expect(count(db, "select count(*) n from password_resets where user_id = 'sam'")).toBe(0);
+  });
+
+  test('a bare name where no pattern says whose is asked about, never silently replaced by the requester', () => {
+    const db = tempDbPath();
+    const r = cli(db, 'sam', 't', 'reset password alice');
+    expect(r.proposals).toEqual([]);
+    expect(r.reply).toMatch(/for Alice .*\(alice\) or for you/);
+    const mine = cli(db, 'sam', 't', 'mine');
+    expect(mine.proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'sam' } })]);
+  });
+
+  test('a first name, and a pronoun later in the same message, name the person', () => {
+    const db = tempDbPath();
+    const ivy = cli(db, 'sam', 'a', "reset Ivy's password");
+    expect(ivy.proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'intern' } })]);
+    const she = cli(db, 'sam', 'b', "alice says she can't log in, reset her password");
+    expect(she.proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'alice' } })]);
+  });
 });

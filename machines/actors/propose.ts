@@ -2,7 +2,7 @@ import { recentMessages } from '../../db/messages';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
-import { personMentions } from '../llm/mentions';
+import { bareNames, personMentions } from '../llm/mentions';
 import type { RequesterProfile, ResolvedPerson } from '../llm/provider';
 import type { DialogueState, Plan } from '../types';
 import type { Actor } from '../../policies/types';
@@ -20,10 +20,12 @@ export async function requesterProfile(deps: AgentDeps, requester: Actor): Promi
 
 /** Looks up who the message names (and who the thread last talked about) in the directory and inventory. */
 async function resolvePeople(deps: AgentDeps, message: string, systems: string[], dialogue: DialogueState | null | undefined): Promise<ResolvedPerson[]> {
-  const mentions = personMentions(message.toLowerCase(), systems).map((m) => m.text);
+  const text = message.toLowerCase();
+  const mentions = personMentions(text, systems).map((m) => m.text).slice(0, 5);
   if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
+  mentions.push(...bareNames(text, systems));
   const resolved: ResolvedPerson[] = [];
-  for (const mention of [...new Set(mentions)].slice(0, 5)) {
+  for (const mention of new Set(mentions)) {
     const user = await deps.backends.directory.find(mention);
     const devices = user ? await deps.backends.mdm.listByOwner(user.id) : [];
     resolved.push({ mention, person: user ? { id: user.id, name: user.name, devices: devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });

@@ -10,19 +10,36 @@ const NOT_PEOPLE = new Set(
     'ticket tickets laptop laptops device devices computer mac machine password account login let lets that’s what’s ' +
     'there’s here’s who’s where’s how’s today’s yesterday’s tomorrow’s company company’s team’s everyone’s somebody’s someone’s ' +
     'reason example instance sure real emergency deploy deployment release testing test review meeting demo client customer ' +
-    'home office travel help support it pw pwd everything everyone old new spare other second first main'
+    'home office travel help support it pw pwd everything everyone old new spare other second first main good now real later ' +
+    'once free sure ages nothing anything something'
   ).split(' '),
 );
 
-/** Someone else's, referred back to: "her laptop", "reset it for him". */
-export const PRONOUN = /\b(?:her|his|their|him|them)\b/;
+/** Things that can start a sentence like a person does ("the printer can't connect", "wifi is down"). */
+const THINGS = new Set(
+  (
+    'printer projector screen monitor keyboard mouse wifi internet network vpn email outlook zoom slack phone dock charger ' +
+    'camera webcam headset battery disk fan app software computer mac pc machine system server site page button'
+  ).split(' '),
+);
+
+/** Someone else, referred back to: "her laptop", "reset it for him", "she can't log in". */
+export const PRONOUN = /\b(?:her|his|their|him|them|she|he)\b/;
+
+/**
+ * What may follow "for X" / "of X" when X is a person ("for bob", "for bob please", "for bob, he…").
+ * A noun after it means X describes a thing: "for the quarterly report", "out of disk space".
+ */
+const AFTER_PERSON =
+  "(?=\\s*(?:$|[,.!?;:)]|\\s(?:please|pls|too|also|asap|urgently|immediately|again|and|or|but|on|in|to|at|from|with|so|because|since|as|who|whose|now|today|tonight|tomorrow|this|next|by|until|before|after|while|when|if|thanks|thank|she|he|they|it|is|was|has|needs|can't|cannot)\\b))";
 
 export interface PersonMention {
   /** The name, id or email as written (lowercased). */
   text: string;
   /**
-   * A strong mention ("bob's password", "give bob", an email) names a person for sure: unknown, it gets a
-   * question. A weak one ("for bob") counts only if the directory knows the name.
+   * A strong mention ("bob's password", "give bob", "for bob", "bob can't log in", an email) names a person
+   * for sure: unknown, it gets a question. A weak one ("reset okta password") counts only if the directory
+   * knows the name.
    */
   strong: boolean;
 }
@@ -40,11 +57,12 @@ export function personMentions(text: string, systems: readonly string[] = []): P
   for (const m of text.matchAll(/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/g)) add(m[0], m.index, true);
   for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*)['’]s\b/g)) add(m[1]!, m.index, true);
   for (const m of text.matchAll(/\b(?:give|grant|user)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\b(?!['’]s)/g)) add(m[1]!, m.index, true);
-  for (const m of text.matchAll(/\b(?:for|of|on behalf of)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\b(?!['’]s)/g)) add(m[1]!, m.index, false);
-  // "alice lost …", "Ivy Intern needs …": a name (one or two words) starting the sentence.
-  for (const m of text.matchAll(/(?:^|[,;:]\s*|\bthat\s+)@?([a-z][a-z0-9._-]*(?: [a-z][a-z0-9._-]*)?)\s+(?:lost|needs|wants|forgot|can'?t|cannot|is locked|has lost|is locked out)\b/g)) {
+  for (const m of text.matchAll(/\b(?:add|invite|onboard)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\s+(?:to|on|in)\b/g)) add(m[1]!, m.index, true);
+  for (const m of text.matchAll(new RegExp(`\\b(?:for|of|on behalf of)\\s+(?:the\\s+)?@?([a-z][a-z0-9._-]*)\\b(?!['’]s)${AFTER_PERSON}`, 'g'))) add(m[1]!, m.index, true);
+  // "alice lost …", "the intern can't …", "Ivy Intern says …": a name (one or two words) starting the sentence.
+  for (const m of text.matchAll(/(?:^|[,;:.]\s*|\b(?:that|and|but|so)\s+)(?:the\s+)?@?([a-z][a-z0-9._-]*(?: [a-z][a-z0-9._-]*)?)\s+(?:lost|needs|wants|forgot|says|said|reports|reported|can'?t|cannot|couldn'?t|is locked|has lost|is locked out|is starting|starts|started|joined)\b/g)) {
     const words = m[1]!.split(' ');
-    if (words.every((w) => candidate(w, systems))) add(m[1]!, m.index + m[0].indexOf(m[1]!), false);
+    if (words.every((w) => candidate(w, systems) && !THINGS.has(w))) add(m[1]!, m.index + m[0].indexOf(m[1]!), true);
   }
   // "reset intern password", "lock the alice laptop": a name right before what it owns.
   for (const m of text.matchAll(/\b(?:reset|unlock|lock|wipe|restart|reboot|check)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\s+(?:password|account|login|laptop|device|computer|mac|machine)\b/g)) add(m[1]!, m.index, false);
@@ -53,4 +71,38 @@ export function personMentions(text: string, systems: readonly string[] = []): P
     .sort((a, b) => a.at - b.at)
     .filter((m) => !seen.has(m.text) && seen.add(m.text))
     .map(({ text: t, strong }) => ({ text: t, strong }));
+}
+
+/** Everyday words of helpdesk requests: never looked up as a bare name. */
+const EVERYDAY = new Set(
+  (
+    'and or but so if then than because since as at by from in into on onto to with without about above after before ' +
+    'again also just only very really too still already yet not no yes ok okay pls please thanks thank hi hello hey ' +
+    'can could would should will shall may might must do does did done have has had having be is are was were been am ' +
+    'get got give gave make made need needs needed want wants wanted like know think see look check run reset lock wipe ' +
+    'restart reboot open create file raise send show list tell ask use used using working work works broken slow fast ' +
+    'new old one two three four five six seven eight nine ten hours hour days day minutes week weeks asap urgent high low ' +
+    'priority medium issue problem error keeps keep stuck down up out off over back more less much many most some any ' +
+    'every each which whose whom while when where why how what who this that these those there here its it’s my mine ' +
+    'i me you your we us our they them their he she him her his meant mean sorry actually instead rather same well too ' +
+    'least please thx ty cheers lol good great fine right wrong sure now today tomorrow tonight soon later morning ' +
+    'afternoon evening password laptop computer device machine mac access read write admin ticket tickets status ' +
+    'approval approvals approve pending request requests grant grants diagnostic diagnostics health battery disk'
+  ).split(' '),
+);
+
+/**
+ * Words that are no pattern's mention but could still be someone's id or name ("sorry, I meant alice").
+ * The directory decides; a known person found this way is asked about, never silently acted on.
+ */
+export function bareNames(text: string, systems: readonly string[] = [], limit = 6): string[] {
+  const patterned = new Set(personMentions(text, systems).map((m) => m.text));
+  const out = new Set<string>();
+  for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*[a-z0-9])\b(?!['’]s)/g)) {
+    const w = m[1]!;
+    if (out.size >= limit) break;
+    if (EVERYDAY.has(w) || THINGS.has(w) || patterned.has(w) || !candidate(w, systems)) continue;
+    out.add(w);
+  }
+  return [...out];
 }

@@ -78,16 +78,31 @@ describe('offline planner', () => {
   });
 
   test.each([
-    ['I need access to aws-prod', 'aws-prod', 'read', 8],
+    ['I need read access to aws-prod', 'aws-prod', 'read', 8],
     ['give me admin access to AWS production for 4 hours', 'aws-prod', 'admin', 4],
     ['can I get write access to github for 2 days to fix the build', 'github', 'write', 48],
-    ['please grant me access to salesforce', 'salesforce', 'read', 8],
-    ['add me to the vpn', 'vpn', 'read', 8],
+    ['please grant me access to salesforce for 4h', 'salesforce', 'read', 4],
+    ['add me to the vpn, write please', 'vpn', 'write', 8],
+    ['need read on aws prod and the logs, 2 days', 'aws-prod', 'read', 48],
     ['I need permissions on git hub for a week', 'github', 'read', 168],
   ])('access: %s', (m, system, level, hours) => {
     const [c] = calls(m);
     expect(c).toMatchObject({ name: 'provision_access', args: { user: 'intern', system, level, duration_hours: hours } });
     expect(c!.args.reason.length).toBeGreaterThan(0);
+  });
+
+  test.each(['I need access to aws-prod', 'please grant me access to salesforce', 'add me to the vpn'])(
+    'access naming neither level nor duration asks for them: %s',
+    (m) => {
+      const p = plan(m);
+      expect(p.calls).toEqual([]);
+      expect(p.text).toMatch(/read or write .*how long/i);
+      expect(p.dialogue?.pending).toMatchObject({ tool: 'provision_access', missing: ['level'] });
+    },
+  );
+
+  test('"and" is not "a d(ay)": durations need a number or a number word before the unit', () => {
+    expect(calls('give me read access to github and the vpn')[0]).toMatchObject({ args: { duration_hours: 8 } });
   });
 
   test('access without a system asks which one', () => {
@@ -233,7 +248,7 @@ describe('read-only questions are answered, never turned into requests', () => {
   ])('%s', (m, tool) => expect(calls(m)).toEqual([{ name: tool, args: {} }]));
 
   test('asking for access is still a request', () => {
-    expect(calls('I need access to github').map((c) => c.name)).toEqual(['provision_access']);
+    expect(calls('I need read access to github').map((c) => c.name)).toEqual(['provision_access']);
     expect(calls('status of IT-1042').map((c) => c.name)).toEqual(['check_ticket_status']);
   });
 });

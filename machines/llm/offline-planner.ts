@@ -1,5 +1,5 @@
 import type { DialogueState, Plan, RawCall } from '../types';
-import { personMentions, PRONOUN } from './mentions';
+import { bareNames, personMentions, PRONOUN } from './mentions';
 import { correctSpelling } from './spelling';
 import type { ProposeRequest } from './provider';
 
@@ -67,28 +67,43 @@ type Subject =
   /** Named, but the directory knows nobody by that name: ask. */
   | { kind: 'unknown'; name: string }
   /** "her laptop" with nobody named before: ask whose. */
-  | { kind: 'unclear' };
+  | { kind: 'unclear' }
+  /** A known person's name, written where no pattern says it is the target ("sorry, I meant alice"): ask, or take it as the answer to "who?". */
+  | { kind: 'bare'; person: { id: string; name: string; devices: string[] } };
 
-function subjectOf(text: string, req: ProposeRequest): Subject {
+/**
+ * `earlier` is the person an earlier clause of the same message named ("alice can't log in, reset her
+ * password"); failing that, a pronoun refers to the person this thread talked about last.
+ */
+function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject, { kind: 'person' }>): Subject {
   const resolved = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
   const person = (p: { id: string; name: string; devices: string[] }): Subject => (p.id === req.requester.id ? { kind: 'self' } : { kind: 'person', ...p });
   for (const m of personMentions(text, req.systemIds ?? [])) {
     const p = resolved.get(m.text);
     if (p) return person(p);
+    // A weak mention the directory was asked about and does not know is not a person ("reset okta password").
+    if (!m.strong && resolved.has(m.text)) continue;
     // Unknown to the directory (or not looked up): asked about, never replaced by the requester.
     return { kind: 'unknown', name: m.text };
   }
   if (PRONOUN.test(text)) {
+    if (earlier) return earlier;
     const last = req.dialogue?.lastPerson ? resolved.get(req.dialogue.lastPerson) : null;
     return last ? person(last) : { kind: 'unclear' };
   }
-  return { kind: 'self' };
+  const bare = bareNames(text, req.systemIds ?? [])
+    .map((w) => resolved.get(w))
+    .find((p) => p && p.id !== req.requester.id);
+  return bare ? { kind: 'bare', person: bare } : { kind: 'self' };
 }
 
-function whoQuestion(subject: Extract<Subject, { kind: 'unknown' | 'unclear' }>): string {
-  return subject.kind === 'unknown'
-    ? `I don't know anyone called "${subject.name}" in the directory. Who do you mean? Their user id or email works.`
-    : 'Whose device or account do you mean? Give me their name, user id or email.';
+type Unsure = Extract<Subject, { kind: 'unknown' | 'unclear' | 'bare' }>;
+const isUnsure = (s: Subject): s is Unsure => s.kind === 'unknown' || s.kind === 'unclear' || s.kind === 'bare';
+
+function whoQuestion(subject: Unsure): string {
+  if (subject.kind === 'unknown') return `I don't know anyone called "${subject.name}" in the directory. Who do you mean? Their user id or email works.`;
+  if (subject.kind === 'bare') return `Is this for ${subject.person.name} (${subject.person.id}) or for you? Say "${subject.person.id}'s" or "mine".`;
+  return 'Whose device or account do you mean? Give me their name, user id or email.';
 }
 
 const SYSTEM_ALIASES: Record<string, string> = {
@@ -118,24 +133,35 @@ function findSystem(text: string, systems: string[]): string | null {
   return m && !STOPWORDS.has(m[1]!) ? m[1]! : null;
 }
 
-function accessLevel(text: string): 'read' | 'write' | 'admin' {
+/** The access level the text asks for, or null when it names none. */
+function accessLevel(text: string): 'read' | 'write' | 'admin' | null {
   if (/\b(admin|administrator|root|owner|full access|superuser)\b/.test(text)) return 'admin';
   if (/\b(write|edit|push|commit|deploy|modify|contributor|read[- ]?write)\b/.test(text)) return 'write';
-  return 'read';
+  if (/\b(read|reader|read[- ]?only|view|viewer|view[- ]only)\b/.test(text)) return 'read';
+  return null;
 }
 
-function durationHours(text: string): number {
-  const m = /\b(\d{1,4}|an?|one|two|three|four|five|six|seven|eight|twelve)\s*(h|hrs?|hours?|d|days?|w|weeks?)\b/.exec(text);
+/** The grant's duration in hours the text asks for, or null when it names none. */
+function durationHours(text: string): number | null {
+  // A digit may touch its unit ("4h"); a word needs a space ("a day"), or "and" would read as "an d".
+  const m = /\b(?:(\d{1,4})\s*|(an?|one|two|three|four|five|six|seven|eight|twelve)\s+)(h|hrs?|hours?|d|days?|w|weeks?)\b/.exec(text);
   const words: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, twelve: 12 };
   if (m) {
-    const n = words[m[1]!] ?? Number(m[1]);
-    const unit = m[2]!.startsWith('w') ? 168 : m[2]!.startsWith('d') ? 24 : 1;
+    const n = m[1] ? Number(m[1]) : words[m[2]!]!;
+    const unit = m[3]!.startsWith('w') ? 168 : m[3]!.startsWith('d') ? 24 : 1;
     return Math.max(1, Math.min(n * unit, 720));
   }
   if (/\b(this week)\b/.test(text)) return 72;
   if (/\b(tomorrow)\b/.test(text)) return 24;
-  return 8;
+  if (/\b(today|for the day|rest of the day)\b/.test(text)) return 8;
+  return null;
 }
+
+const levelQuestion = (system: string) => `${system}: read or write (or admin), and for how long? For example "read for 8 hours".`;
+
+/** Least privilege, a working day: what a grant is when the request named only one of the two. */
+const DEFAULT_LEVEL = 'read';
+const DEFAULT_HOURS = 8;
 
 function reasonFrom(raw: string, text: string): string {
   const m = /\b(?:because|since|so that|so i can|in order to|to be able to|for the)\b(.{3,})$/.exec(text);
@@ -156,7 +182,11 @@ function summaryFrom(raw: string): string {
   return (s.length > 120 ? `${s.slice(0, 117)}...` : s) || 'Help requested via Sentinel';
 }
 
+/** The requester pointing at themselves in an answer to "whom do you mean?". */
+const SELF = /\b(?:mine|me|myself|my own|my)\b/;
+
 const RE = {
+  negatedAction: /\b(?:don'?t|do not|never|no need to|not)\s+(?:\w+\s+){0,2}(?:restart|reboot|wipe|erase|lock|reset|delete|touch|open|create|give|grant|remove)\b/,
   password:
     /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b/,
   wipe: /\b(?:wipe|erase|factory[- ]reset|remote[- ]wipe|nuke|delete everything on)\b/,
@@ -167,16 +197,16 @@ const RE = {
     /\b(?:slow|sluggish|laggy?|lagging|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|crash(?:es|ing|ed)?|overheat(?:s|ing)?|hot|fan|battery|disk|storage|space|full|diagnos(?:e|tic|tics)|health|check[- ]?up|compliance|compliant|performance|beach ?ball|spinning|blue screen|bsod|acting up|acting weird|keeps? (?:dying|shutting down)|running out)\b/,
   diagnosticVerb: /\b(?:check|scan|look at|inspect|test|examine)\b.*\b(?:my|the)?\s*(?:laptop|computer|mac|macbook|pc|device|machine|notebook)\b/,
   access:
-    /\b(?:access|permissions?|rights)\b|\b(?:add|invite|onboard) me (?:to|on)\b|\bgrant me\b|\bgive me (?:a )?(?:login|account)\b|\bneed (?:an )?account (?:on|for|in)\b/,
-  ticketStatus: /\b(?:status|update|updates|progress|news|eta|what'?s happening|what is happening|any word|where (?:is|are) (?:we|it)|follow(?:ing)? up)\b/,
+    /\b(?:access|permissions?|rights)\b|\b(?:read|write|admin|read[- ]only)(?: access| rights| perms)? (?:on|to|in|for (?!\d|an? |one |two |three |four |five |six |seven |eight |twelve |the (?:day|week)))(?!(?:my|the|a) (?:ticket|laptop|computer|device))|\b(?:add|invite|onboard) (?:me|the \S+|\S+) (?:to|on)\b|\bgrant me\b|\bgive me (?:a )?(?:login|account)\b|\bneed (?:an )?account (?:on|for|in)\b/,
+  ticketStatus: /\b(?:status|update|updates|progress|news|eta|what'?s happening|what is happening|any word|where (?:is|are) (?:we|it)|follow(?:ing)? up|resolved|closed|fixed|done|solved|still open|open still)\b/,
   createTicket:
-    /\b(?:open|create|file|raise|submit|log|make|start|put in)\b (?:a |an |me a )?(?:new )?(?:support |it |help ?desk )?(?:ticket|case|incident|request)\b|\bescalate\b|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some)?(?:human|person|one|body|technician|agent|it)\b|\breal person\b|\bcall me\b|\bneed a human\b/,
+    /^(?:\S+\s+){0,2}(?:ticket|case)\s*[:-]|\b(?:open|create|file|raise|submit|log|make|start|put in)\b (?:a |an |me a )?(?:new )?(?:(?:urgent|high|low|medium|normal)(?:[- ]priority)? )?(?:support |it |help ?desk )?(?:ticket|case|incident|request)\b|\bescalate\b|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some)?(?:human|person|one|body|technician|agent|it)\b|\breal person\b|\bcall me\b|\bneed a human\b/,
   hardware:
     /\b(?:printer|projector|toner|display|tv|meeting room|conference room|microphone|mic|speakers?|audio|sound|internet|network|phone|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
   // Read-only questions about one's own things; asked before anything that would open a request.
-  approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
-  myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b|\bwhat (?:do )?i (?:have|got) access to\b/,
-  myTickets: /\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
+  approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:waiting|pending) (?:on|for) (?:me|my)\b|\bsign[- ]?off on\b|\bneeds? my (?:ok|okay|approval|sign[- ]?off|go[- ]ahead)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
+  myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b|\b(?:active|current) (?:grants?|access)\b.*\b(?:i|me|my)\b|\bwhat (?:do )?i (?:have|got) access to\b/,
+  myTickets: /\b(?:what|which|any) (?:of my )?(?:tickets|cases) (?:are|do i have|have i)\b|\bwhat (?:did|have) i (?:file|filed|open|opened|raise|raised|submit|submitted|log|logged|report|reported)\b|\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
   cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
@@ -191,7 +221,7 @@ function call(name: string, args: Record<string, unknown>): RawCall {
 /** Splits "reset my password and check my laptop" into clauses, so each request is planned once. */
 function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
   return raw
-    .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give)\b))/i)
+    .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give|add|run|what|which|show|list)\b))/i)
     .map((r) => ({ raw: r.trim(), text: normalize(r, names) }))
     .filter((c) => c.text.length > 0);
 }
@@ -206,7 +236,7 @@ export const isNotUnderstood = (plan: Plan): boolean => notUnderstood.has(plan);
  * understand (machines/llm/intent-classifier.ts): it picks the request, and the same code as for any
  * other message finds whom and what it is about. A guess never picks a remote command by itself.
  */
-export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
+export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subject): Plan {
   const raw = req.message.slice(0, 4000);
   const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
   const whole = normalize(raw, names);
@@ -239,6 +269,8 @@ export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
   let lastPerson = req.dialogue?.lastPerson;
   let lastDevice = req.dialogue?.lastDevice;
   let pending: DialogueState['pending'];
+  /** Set when a question asked whom the message is about: the next message may answer it. */
+  let askedWho = false;
   /** The device a clause acts on: an id it names, else the subject's only device; otherwise a question. */
   const deviceOf = (clauseText: string, explicit: string[], named: Subject, tool: string, args: Record<string, unknown>): string | null => {
     let subject = named;
@@ -248,8 +280,9 @@ export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
     if (lastDevice && subject.kind === 'self' && refersBack) return lastDevice;
     // "lock it" with nothing talked about before is not necessarily the requester's device: ask.
     if (refersBack && subject.kind === 'self' && !lastDevice && req.history.length) subject = { kind: 'unclear' };
-    if (subject.kind === 'unknown' || subject.kind === 'unclear') {
+    if (isUnsure(subject)) {
       notes.push(whoQuestion(subject));
+      askedWho = true;
       return null;
     }
     const devices = subject.kind === 'person' ? subject.devices : me.devices;
@@ -269,16 +302,48 @@ export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
   const userOf = (subject: Subject): string | null => {
     if (subject.kind === 'self') return me.id;
     if (subject.kind === 'person') return subject.id;
+    if (!isUnsure(subject)) return null;
     notes.push(whoQuestion(subject));
+    askedWho = true;
     return null;
   };
 
+  /**
+   * Access to a system: the system, the level and how long. A missing system, or neither level nor
+   * duration, is asked for (and the answer fills it in); one of the two named, the other takes its default.
+   */
+  const planAccess = (user: string, rawText: string, t: string): void => {
+    const system = findSystem(t, req.systemIds ?? []);
+    const level = accessLevel(t);
+    const hours = durationHours(t);
+    const args: Record<string, unknown> = { user, reason: reasonFrom(rawText, t), ...(level ? { level } : {}), ...(hours ? { duration_hours: hours } : {}) };
+    if (!system) {
+      const known = req.systemIds?.length ? ` I can request access to ${req.systemIds.join(', ')}.` : '';
+      notes.push(`Which system do you need access to?${known}`);
+      pending = { tool: 'provision_access', args, missing: ['system'] };
+      return;
+    }
+    if (!level && !hours) {
+      notes.push(levelQuestion(system));
+      pending = { tool: 'provision_access', args: { ...args, system }, missing: ['level'] };
+      return;
+    }
+    calls.push(call('provision_access', { ...args, system, level: level ?? DEFAULT_LEVEL, duration_hours: hours ?? DEFAULT_HOURS }));
+  };
+
+  let earlier: Extract<Subject, { kind: 'person' }> | undefined;
   for (const c of clauses(raw, names)) {
     const t = c.text;
     const devices = deviceIds(c.raw);
     const tickets = ticketIds(c.raw);
-    const subject = subjectOf(t, req);
-    if (subject.kind === 'person') lastPerson = subject.id;
+    const named = subjectOf(t, req, earlier);
+    // The answer to "whom do you mean?" replans only the clauses that asked it: the others were done already.
+    if (override && !isUnsure(named)) continue;
+    const subject = override ?? named;
+    if (subject.kind === 'person') {
+      lastPerson = subject.id;
+      earlier = subject;
+    }
     const mentionsDevice = devices.length > 0 || new RegExp(`\\b${DEVICE_WORDS}\\b`).test(t) || /\bit\b/.test(t);
 
     const command = (name: 'lock' | 'restart' | 'wipe') => {
@@ -329,29 +394,13 @@ export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
       for (const id of tickets) calls.push(call('check_ticket_status', { ticket_id: id }));
       continue;
     }
-    if (/\b(?:my|the) (?:ticket|tickets|case|request)\b/.test(t) && RE.ticketStatus.test(t)) {
+    if (/\b(?:my|the) (?:ticket|tickets|case|request)\b/.test(t) && (RE.ticketStatus.test(t) || /\b(?:check|look (?:at|up)|how is)\b/.test(t))) {
       notes.push('Which ticket? Give me its id, like IT-1042.');
       continue;
     }
     if (affirmed(t, RE.access) && !/\bpassword\b/.test(t)) {
       const user = userOf(subject);
-      if (!user) continue;
-      const system = findSystem(t, req.systemIds ?? []);
-      if (!system) {
-        const known = req.systemIds?.length ? ` I can request access to ${req.systemIds.join(', ')}.` : '';
-        notes.push(`Which system do you need access to?${known}`);
-        pending = { tool: 'provision_access', args: { user, reason: reasonFrom(c.raw, t) }, missing: ['system'] };
-        continue;
-      }
-      calls.push(
-        call('provision_access', {
-          user,
-          system,
-          level: accessLevel(t),
-          duration_hours: durationHours(t),
-          reason: reasonFrom(c.raw, t),
-        }),
-      );
+      if (user) planAccess(user, c.raw, t);
       continue;
     }
     if ((RE.diagnostic.test(t) && (mentionsDevice || /\b(?:slow|battery|disk|storage|overheat|crash|freez|frozen|fan)/.test(t))) || RE.diagnosticVerb.test(t)) {
@@ -390,9 +439,8 @@ export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
       }
       case 'provision_access': {
         const user = userOf(subject);
-        if (!user) return { text: notes.join(' '), calls: [] };
-        pending = { tool: 'provision_access', args: { user, reason: reasonFrom(raw, whole) }, missing: ['system'] };
-        return { text: `Which system do you need access to?${req.systemIds?.length ? ` I can request access to ${req.systemIds.join(', ')}.` : ''}`, calls: [] };
+        if (user) planAccess(user, raw, whole);
+        return { text: notes.join(' ') || null, calls: [...calls] };
       }
       case 'create_support_ticket':
         offer = 'ticket';
@@ -410,9 +458,20 @@ export function offlinePlan(req: ProposeRequest, hint?: string): Plan {
     ...(lastDevice ? { lastDevice } : {}),
     ...(pending ? { pending } : {}),
     ...(offer ? { offer } : {}),
+    ...(askedWho && !override ? { unresolved: raw.slice(0, 500) } : {}),
     ...extra,
   });
   if (unique.length === 0 && notes.length === 0) {
+    // "I meant the intern's", "mine": whom the request held back last time was about.
+    const heldBack = req.dialogue?.unresolved;
+    if (heldBack && !override) {
+      const who = subjectOf(whole, req);
+      const named: Subject | null =
+        who.kind === 'person' || who.kind === 'unknown' ? who : who.kind === 'bare' ? { kind: 'person', ...who.person } : SELF.test(whole) ? { kind: 'self' } : null;
+      if (named?.kind === 'unknown') return { text: whoQuestion(named), calls: [], dialogue: dialogue({ unresolved: heldBack }) };
+      if (named) return offlinePlan({ ...req, message: heldBack, dialogue: { ...req.dialogue, unresolved: undefined } }, undefined, named);
+    }
+    if (RE.negatedAction.test(whole)) return { text: "OK, I won't do that. Anything else I can help with?", calls: [], dialogue: dialogue() };
     // Nothing new was asked: perhaps the answer to the question asked last time.
     const filled = req.dialogue?.pending ? fillPending(req.dialogue.pending, raw, req) : null;
     if (filled) return { ...filled, dialogue: { ...dialogue(), pending: undefined, ...(filled.dialogue ?? {}) } };
@@ -452,8 +511,12 @@ function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string
         answered = true;
       }
     } else if (slot === 'level') {
-      if (/\b(?:read|write|admin|edit|push|view|viewer|deploy)\b/.test(t)) {
-        args.level = accessLevel(t);
+      // "read, 4 hours", "write", "for a day": either half answers; the other takes its default.
+      const level = accessLevel(t);
+      const hours = durationHours(t);
+      if (level || hours) {
+        args.level = level ?? DEFAULT_LEVEL;
+        if (hours) args.duration_hours = hours;
         answered = true;
       }
     }
@@ -462,13 +525,16 @@ function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string
   const missing = pending.missing.filter((m) => args[m] === undefined);
   if (pending.tool === 'provision_access' && args.system && args.level === undefined) {
     // A system named: the level and duration matter too, and the defaults may not be what they need.
-    if (/\b(?:read|write|admin|edit|push|view|viewer|deploy)\b/.test(t)) args.level = accessLevel(t);
-    else return { text: `${String(args.system)}: read or write (or admin), and for how long? For example "read for 8 hours".`, calls: [], dialogue: { pending: { tool: pending.tool, args, missing: ['level'] } } };
+    const level = accessLevel(t);
+    const hours = durationHours(t);
+    if (hours) args.duration_hours = hours;
+    if (level || args.duration_hours) args.level = level ?? DEFAULT_LEVEL;
+    else return { text: levelQuestion(String(args.system)), calls: [], dialogue: { pending: { tool: pending.tool, args, missing: ['level'] } } };
   }
   if (missing.length) return { text: 'I still need a bit more: which one?', calls: [], dialogue: { pending: { tool: pending.tool, args, missing } } };
   if (pending.tool === 'provision_access') {
-    args.duration_hours = args.duration_hours ?? durationHours(t);
-    args.level = args.level ?? 'read';
+    args.duration_hours = args.duration_hours ?? durationHours(t) ?? DEFAULT_HOURS;
+    args.level = args.level ?? DEFAULT_LEVEL;
     args.reason = args.reason ?? 'Requested via Sentinel';
   }
   return { text: null, calls: [call(pending.tool, args)], dialogue: null };

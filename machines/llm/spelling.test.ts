@@ -8,10 +8,14 @@ describe('spelling', () => {
     ['need acess to githbu', 'need access to github'],
   ])('%s → %s', (typed, read) => expect(correctSpelling(typed)).toBe(read));
 
-  test('never turns a word into a destructive verb', () => {
+  test('never turns a word into wipe, and into lock or restart only from the same letters swapped', () => {
     expect(correctSpelling("my wife's laptop")).toBe("my wife's laptop");
-    expect(correctSpelling('the clock is wrong, lokc it')).toBe('the clock is wrong, lokc it');
     expect(correctSpelling('wype')).toBe('wype');
+    expect(correctSpelling('wpie it')).toBe('wpie it');
+    expect(correctSpelling('the clock is wrong, lokc it')).toBe('the clock is wrong, lock it');
+    expect(correctSpelling('restrat my mac')).toBe('restart my mac');
+    expect(correctSpelling('look at it')).toBe('look at it');
+    expect(correctSpelling('lick it')).toBe('lick it');
   });
 
   test('leaves names alone, and short or unrelated words', () => {

@@ -1,6 +1,7 @@
 // Typos and chat shorthand in what people type ("pls reset pw", "my laptp is super slwo"), corrected
 // into the planner's vocabulary before it reads the message. Only words that cannot start anything
-// destructive are corrected into: a typo never becomes "wipe" or "lock" ("my wife's laptop").
+// destructive are corrected into freely: a typo never becomes "wipe" ("my wife's laptop"), and becomes
+// "lock" or "restart" only from the same letters with two neighbours swapped ("lokc", "restrat").
 
 const SHORTHAND: Record<string, string> = {
   pw: 'password',
@@ -44,12 +45,23 @@ export function editDistance(a: string, b: string, max: number): number {
   return d[a.length]![b.length]!;
 }
 
-const known = new Set(VOCABULARY);
+/** Reversible device commands: reached only by a swap of two neighbouring letters, never by a different letter. */
+const SWAP_ONLY = ['lock', 'restart', 'reboot'];
+
+const known = new Set([...VOCABULARY, ...SWAP_ONLY]);
+
+function isNeighbourSwap(word: string, target: string): boolean {
+  if (word.length !== target.length) return false;
+  const diff = [...word].flatMap((ch, i) => (ch === target[i] ? [] : [i]));
+  return diff.length === 2 && diff[1] === diff[0]! + 1 && word[diff[0]!] === target[diff[1]!] && word[diff[1]!] === target[diff[0]!];
+}
 
 /** The word as the planner knows it: shorthand expanded, a near miss of a vocabulary word corrected. */
 function correctWord(word: string): string {
   if (SHORTHAND[word]) return SHORTHAND[word];
   if (word.length < 4 || known.has(word) || !/^[a-z]+$/.test(word)) return word;
+  const swapped = SWAP_ONLY.find((v) => isNeighbourSwap(word, v));
+  if (swapped) return swapped;
   const max = word.length >= 7 ? 2 : 1;
   let best: string | null = null;
   let bestDistance = max + 1;

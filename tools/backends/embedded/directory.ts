@@ -20,6 +20,16 @@ const byName = prepared((db) =>
   db.select().from(directory).where(and(eq(sql`lower(${directory.name})`, sql.placeholder('needle')), eq(directory.active, true))).limit(2).prepare(),
 );
 
+// A first name ("Ivy") likewise, when no display name is exactly it: compared as a prefix without LIKE's wildcards.
+const byFirstName = prepared((db) =>
+  db
+    .select()
+    .from(directory)
+    .where(and(eq(sql`substr(lower(${directory.name}), 1, length(${sql.placeholder('needle')}) + 1)`, sql`${sql.placeholder('needle')} || ' '`), eq(directory.active, true)))
+    .limit(2)
+    .prepare(),
+);
+
 const insertReset = prepared((db) =>
   db
     .insert(passwordResets)
@@ -36,8 +46,11 @@ export function embeddedDirectory(db: Db): Backends['directory'] {
     if (needle === null) return null;
     const hit = byIdOrEmail(db).get({ needle });
     if (hit || idOrEmail.includes('@')) return hit ?? null;
-    const named = byName(db).all({ needle: idOrEmail.trim().toLowerCase().replace(/\s+/g, ' ') });
-    return named.length === 1 ? named[0]! : null;
+    const name = idOrEmail.trim().toLowerCase().replace(/\s+/g, ' ');
+    const named = byName(db).all({ needle: name });
+    if (named.length || name.includes(' ')) return named.length === 1 ? named[0]! : null;
+    const first = byFirstName(db).all({ needle: name });
+    return first.length === 1 ? first[0]! : null;
   };
   return {
     async find(idOrEmail) {
