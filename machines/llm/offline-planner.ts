@@ -1,3 +1,4 @@
+import { findTool } from '../../tools/registry';
 import type { DialogueState, Plan, RawCall } from '../types';
 import { bareNames, personMentions, PRONOUN } from './mentions';
 import { correctSpelling } from './spelling';
@@ -421,10 +422,6 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subje
     const subject = subjectOf(whole, req);
     const devices = deviceIds(raw);
     switch (intent) {
-      case 'list_my_access':
-      case 'list_my_tickets':
-      case 'list_pending_approvals':
-        return { text: null, calls: [call(intent, {})] };
       case 'reset_password': {
         const user = userOf(subject);
         return { text: notes.join(' ') || null, calls: user ? [call('reset_password', { user })] : [] };
@@ -448,7 +445,9 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subje
       case 'cancel':
         return { text: null, calls: [], withdraw: true };
       default:
-        return null;
+        // A tool that needs no arguments (list_my_access, …) is planned from its own examples alone: adding
+        // one needs no branch here.
+        return findTool(intent)?.input.safeParse({}).success ? { text: null, calls: [call(intent, {})] } : null;
     }
   };
 
