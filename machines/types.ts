@@ -34,6 +34,8 @@ export interface DialogueState {
    * dave): a next message naming the person ("I meant the intern's") plans it again for them.
    */
   unresolved?: string;
+  /** The last message that proposed something: "and alice's too" plans it again for alice. */
+  lastRequest?: string;
 }
 
 export interface ProposalOutcome {

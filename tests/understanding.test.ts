@@ -119,4 +119,19 @@ describe('understanding who and what (CLI)', () => {
     const she = cli(db, 'sam', 'b', "alice says she can't log in, reset her password");
     expect(she.proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'alice' } })]);
   });
+
+  test('"lock alice’s laptop and the intern’s" locks both; "and sam’s too" repeats the last request for sam only', () => {
+    const db = tempDbPath();
+    const both = cli(db, 'cto', 't', "lock alice's laptop and the intern's");
+    expect(both.proposals.map((p) => p.args)).toEqual([
+      { device_id: 'LAPTOP-ALICE-01', command: 'lock' },
+      { device_id: 'LAPTOP-INTERN-01', command: 'lock' },
+    ]);
+    const again = cli(db, 'cto', 't', "and sam's too");
+    expect(again.proposals.map((p) => p.args)).toEqual([{ device_id: 'LAPTOP-SAM-01', command: 'lock' }]);
+    expect(count(db, "select count(*) n from device_commands where device_id = 'LAPTOP-CTO-01'")).toBe(0);
+    // Naming nobody is not the same request again.
+    const vague = cli(db, 'cto', 't', 'the vpn too');
+    expect(vague.proposals).toEqual([]);
+  });
 });

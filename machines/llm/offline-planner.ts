@@ -18,6 +18,8 @@ const STOPWORDS = new Set(
 );
 
 interface Clause {
+  /** Who the clause is about when a trailing "and alice's" named it apart from the request's words. */
+  about?: string;
   raw: string;
   text: string;
 }
@@ -219,12 +221,29 @@ function call(name: string, args: Record<string, unknown>): RawCall {
   return { name, arguments: JSON.stringify(args) };
 }
 
+/** "… and alice's", "… and on the intern's", "… and mine": one more owner for the same request. */
+const AND_WHOSE = /^(.*\S)\s+and\s+(?:on\s+|for\s+|to\s+)?((?:the\s+)?@?[a-z0-9._@-]+['’]s|mine|me|my (?:laptop|one|computer|device|account|password))(?:\s+(?:too|as well|also))?\s*[.!?]?$/i;
+
 /** Splits "reset my password and check my laptop" into clauses, so each request is planned once. */
 function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
   return raw
     .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give|add|run|what|which|show|list)\b))/i)
-    .map((r) => ({ raw: r.trim(), text: normalize(r, names) }))
+    .flatMap((r): Clause[] => {
+      const both = AND_WHOSE.exec(r.trim());
+      if (!both) return [{ raw: r.trim(), text: normalize(r, names) }];
+      const left = { raw: both[1]!, text: normalize(both[1]!, names) };
+      return [left, { ...left, about: normalize(both[2]!, names) }];
+    })
     .filter((c) => c.text.length > 0);
+}
+
+/** A follow-up asking for the last request again, for someone else: "and alice's too", "same for the intern". */
+const ALSO_FOR = /^(?:and|also|ok|okay|now)?[,\s]*(?:(?:same|do the same|the same) for\s+\S+(?:\s\S+)?|(?:for\s+|do\s+)?\S+(?:\s\S+)?\s*,?\s*(?:too|as well|also))\s*[.!]*$/;
+
+/** How a replanned message is read: only the clauses that asked "whom?", or all of it for someone else. */
+interface Override {
+  subject: Subject;
+  clauses: 'unsure' | 'all';
 }
 
 const notUnderstood = new WeakSet<Plan>();
@@ -237,7 +256,7 @@ export const isNotUnderstood = (plan: Plan): boolean => notUnderstood.has(plan);
  * understand (machines/llm/intent-classifier.ts): it picks the request, and the same code as for any
  * other message finds whom and what it is about. A guess never picks a remote command by itself.
  */
-export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subject): Plan {
+export function offlinePlan(req: ProposeRequest, hint?: string, override?: Override): Plan {
   const raw = req.message.slice(0, 4000);
   const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
   const whole = normalize(raw, names);
@@ -337,10 +356,10 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subje
     const t = c.text;
     const devices = deviceIds(c.raw);
     const tickets = ticketIds(c.raw);
-    const named = subjectOf(t, req, earlier);
+    const named = c.about !== undefined ? subjectOf(c.about, req) : subjectOf(t, req, earlier);
     // The answer to "whom do you mean?" replans only the clauses that asked it: the others were done already.
-    if (override && !isUnsure(named)) continue;
-    const subject = override ?? named;
+    if (override?.clauses === 'unsure' && !isUnsure(named)) continue;
+    const subject = override?.subject ?? named;
     if (subject.kind === 'person') {
       lastPerson = subject.id;
       earlier = subject;
@@ -458,6 +477,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subje
     ...(pending ? { pending } : {}),
     ...(offer ? { offer } : {}),
     ...(askedWho && !override ? { unresolved: raw.slice(0, 500) } : {}),
+    ...(unique.length ? { lastRequest: raw.slice(0, 500) } : req.dialogue?.lastRequest ? { lastRequest: req.dialogue.lastRequest } : {}),
     ...extra,
   });
   if (unique.length === 0 && notes.length === 0) {
@@ -468,7 +488,16 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Subje
       const named: Subject | null =
         who.kind === 'person' || who.kind === 'unknown' ? who : who.kind === 'bare' ? { kind: 'person', ...who.person } : SELF.test(whole) ? { kind: 'self' } : null;
       if (named?.kind === 'unknown') return { text: whoQuestion(named), calls: [], dialogue: dialogue({ unresolved: heldBack }) };
-      if (named) return offlinePlan({ ...req, message: heldBack, dialogue: { ...req.dialogue, unresolved: undefined } }, undefined, named);
+      if (named) return offlinePlan({ ...req, message: heldBack, dialogue: { ...req.dialogue, unresolved: undefined } }, undefined, { subject: named, clauses: 'unsure' });
+    }
+    const again = req.dialogue?.lastRequest;
+    if (again && !override && ALSO_FOR.test(whole)) {
+      const who = subjectOf(whole, req);
+      // Someone must be named ("the vpn too" names nobody, and is not the same request again).
+      const named: Subject | null =
+        who.kind === 'bare' ? { kind: 'person', ...who.person } : who.kind === 'self' || who.kind === 'unclear' ? (SELF.test(whole) ? { kind: 'self' } : who.kind === 'unclear' ? who : null) : who;
+      if (named && isUnsure(named)) return { text: whoQuestion(named), calls: [], dialogue: dialogue() };
+      if (named) return offlinePlan({ ...req, message: again, dialogue: { ...req.dialogue, lastRequest: undefined } }, undefined, { subject: named, clauses: 'all' });
     }
     if (RE.negatedAction.test(whole)) return { text: "OK, I won't do that. Anything else I can help with?", calls: [], dialogue: dialogue() };
     // Nothing new was asked: perhaps the answer to the question asked last time.

@@ -42,6 +42,7 @@ const Dialogue = z
       .optional(),
     offer: z.literal('ticket').optional(),
     unresolved: z.string().min(1).max(500).optional(),
+    lastRequest: z.string().min(1).max(500).optional(),
   })
   .strict();
 
