@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError, loadConfig } from '../config';
-import { DEFAULT_POLICY_FILE, defaultPolicy, policyHash } from '../policies/load';
+import { DEFAULT_POLICY_FILE, defaultPolicy, parsePolicy, policyHash } from '../policies/load';
+import { tools } from '../tools/registry';
 import { call, openSentinel, scriptedLlm } from './support/harness';
 
 // SENTINEL_POLICY through configuration into the machine: the file decides, its hash is in every audited
@@ -104,5 +105,20 @@ describe('SENTINEL_POLICY', () => {
     const row = s.database.sqlite.prepare("select data from audit where kind = 'proposal_decided'").get() as { data: string };
     expect(JSON.parse(row.data)).toMatchObject({ policy_hash: defaultPolicy().hash, rule: 'employee-own-password', target: { kind: 'user', id: 'intern', owner: 'intern' } });
     await s.close();
+  });
+});
+
+describe('the README', () => {
+  test('its annotated example policy is a valid file', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Policy\n'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    const loaded = parsePolicy(Buffer.from(example!), 'README.md', { tools: tools.map((t) => t.name) });
+    expect(loaded.ok ? [] : loaded.problems).toEqual([]);
+    if (!loaded.ok) return;
+    expect(loaded.policy.rules[0]).toMatchObject({ approvers: { group: 'it-leads' }, approvals: 2, channel: 'C0ACCESS' });
+    expect(loaded.policy.budgets.map((b) => b.id)).toEqual(['wipes-per-hour', 'wipe-freeze']);
+    expect(loaded.policy.grant_caps.systems['aws-prod']).toEqual({ admin: 4, default: 24 });
   });
 });
