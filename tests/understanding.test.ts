@@ -134,4 +134,26 @@ describe('understanding who and what (CLI)', () => {
     const vague = cli(db, 'cto', 't', 'the vpn too');
     expect(vague.proposals).toEqual([]);
   });
+
+  test.each([
+    ['pls reset pw', 'reset_password', { user: 'alice' }],
+    ['my laptp is super slwo', 'run_device_diagnostic', { device_id: 'LAPTOP-ALICE-01' }],
+    ['is my laptop ok', 'run_device_diagnostic', { device_id: 'LAPTOP-ALICE-01' }],
+    ['need admin on aws-prod for a deploy', 'provision_access', { user: 'alice', system: 'aws-prod', level: 'admin' }],
+    ['what access do I have?', 'list_my_access', {}],
+    ['my open tickets', 'list_my_tickets', {}],
+    ['what approvals are waiting for me?', 'list_pending_approvals', {}],
+  ])('the issue’s phrasing "%s" → %s', (text, tool, args) => {
+    const r = cli(tempDbPath(), 'alice', 't', text);
+    expect(r.proposals).toEqual([expect.objectContaining({ tool, args: expect.objectContaining(args) })]);
+  });
+
+  test('"the projector won’t connect" is offered a ticket, which "yes" files', () => {
+    const db = tempDbPath();
+    const offer = cli(db, 'alice', 't', "the projector won't connect");
+    expect(offer.proposals).toEqual([]);
+    expect(offer.reply).toMatch(/open a ticket .*\(yes \/ no\)/);
+    const yes = cli(db, 'alice', 't', 'yes');
+    expect(yes.executed).toEqual([expect.objectContaining({ tool: 'create_support_ticket', ok: true })]);
+  });
 });

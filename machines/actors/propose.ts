@@ -20,10 +20,12 @@ export async function requesterProfile(deps: AgentDeps, requester: Actor): Promi
 
 /** Looks up who the message names (and who the thread last talked about) in the directory and inventory. */
 async function resolvePeople(deps: AgentDeps, message: string, systems: string[], dialogue: DialogueState | null | undefined): Promise<ResolvedPerson[]> {
-  const text = message.toLowerCase();
-  const mentions = personMentions(text, systems).map((m) => m.text).slice(0, 5);
+  const mentions: string[] = [];
+  // A request held back by "whom do you mean?" is planned again with this message: its people count too.
+  for (const text of [message, dialogue?.unresolved ?? ''].map((t) => t.toLowerCase())) {
+    mentions.push(...personMentions(text, systems).map((m) => m.text).slice(0, 5), ...bareNames(text, systems));
+  }
   if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
-  mentions.push(...bareNames(text, systems));
   const resolved: ResolvedPerson[] = [];
   for (const mention of new Set(mentions)) {
     const user = await deps.backends.directory.find(mention);
