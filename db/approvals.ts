@@ -3,7 +3,7 @@ import type { PendingRequest, RequestsView } from '../tools/contract';
 import { describeCall } from '../tools/registry';
 import type { Db } from './client';
 import { prepared } from './prepared';
-import { approvals } from './schema';
+import { approvals, approvalVotes } from './schema';
 
 export type ApprovalRow = typeof approvals.$inferSelect;
 export type ApprovalStatus = ApprovalRow['status'];
@@ -90,4 +90,20 @@ export function requestsView(db: Db, now: () => number = Date.now): RequestsView
           : and(eq(approvals.required, 'requester'), eq(approvals.requester, approver.id)),
       ),
   };
+}
+
+/** Records one approver's approval; false when they had already approved (the primary key refuses a second). */
+export function addApprovalVote(db: Db, approvalId: string, voter: string, now: number): boolean {
+  return db.insert(approvalVotes).values({ approvalId, voter, votedAt: now }).onConflictDoNothing().run().changes === 1;
+}
+
+/** Who has approved a request so far, in order. */
+export function approvalVotesFor(db: Db, approvalId: string): string[] {
+  return db
+    .select({ voter: approvalVotes.voter })
+    .from(approvalVotes)
+    .where(eq(approvalVotes.approvalId, approvalId))
+    .orderBy(approvalVotes.votedAt, approvalVotes.voter)
+    .all()
+    .map((v) => v.voter);
 }

@@ -19,6 +19,8 @@ export type AuditKind =
   | 'approval_recheck_failed'
   | 'directory_synced'
   | 'grant_revoked'
+  | 'budget_reached'
+  | 'approval_vote'
   | 'llm_error';
 
 /**

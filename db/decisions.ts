@@ -58,3 +58,15 @@ export function actionsSince(db: Db, requester: string, since: number, cap: numb
   const rows = recentActions(db).all({ requester, since, limit: Math.max(cap, 0) });
   return { count: rows.length, oldest: rows[0]?.createdAt ?? null };
 }
+
+/**
+ * Actions of these tools (`*`: any) that went through since `since`, by anyone: allowed ones when
+ * decided, approved ones when approved. What an org-wide budget counts (its `when` is applied by the caller).
+ */
+export function actionsForBudget(db: Db, tools: readonly string[] | '*', since: number): Array<{ tool: string; args: string }> {
+  const toolFilter = tools === '*' ? sql`1 = 1` : sql`d.tool IN (${sql.join(tools.map((t) => sql`${t}`), sql`, `)})`;
+  return db.all<{ tool: string; args: string }>(sql`
+    SELECT d.tool, d.args FROM decisions d LEFT JOIN approvals a ON a.id = d.approval_id
+    WHERE ${toolFilter}
+      AND ((d.decision = 'allow' AND d.created_at > ${since}) OR (a.status = 'approved' AND a.decided_at > ${since}))`);
+}

@@ -70,6 +70,15 @@ export const approvals = sqliteTable(
      * denial or expiry). Decided rows without it are delivered by whichever process recovers first.
      */
     deliveredAt: integer('delivered_at'),
+    /**
+     * Who may approve, as the deciding rule (or a reached budget) named them: a policy `approvers` value
+     * as JSON; null means IT admins. Resolved against the directory again on every click.
+     */
+    approvers: text('approvers'),
+    /** Distinct approvers who must approve (policy `approvals`); one Deny ends the request whatever the count. */
+    quorum: integer('quorum').notNull().default(1),
+    /** The rule's approvals channel, if it names one (else SENTINEL_APPROVALS_CHANNEL, else DMs). */
+    channel: text('channel'),
   },
   (t) => [
     index('approvals_status').on(t.status, t.expiresAt),
@@ -155,6 +164,17 @@ export const audit = sqliteTable(
 
 // ---- Embedded backends: directory, MDM inventory, access grants, ticketing ----
 
+/** One approver's approval of a request that needs several; the primary key makes a second one by the same person impossible. */
+export const approvalVotes = sqliteTable(
+  'approval_votes',
+  {
+    approvalId: text('approval_id').notNull(),
+    voter: text('voter').notNull(),
+    votedAt: integer('voted_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.approvalId, t.voter] })],
+);
+
 export const directory = sqliteTable(
   'directory',
   {
@@ -163,6 +183,8 @@ export const directory = sqliteTable(
     name: text('name').notNull(),
     role: text('role', { enum: ['guest', 'employee', 'admin'] }).notNull(),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
+    /** Directory groups the person belongs to (JSON array of names), for policy `approvers: { group }`. */
+    groups: text('groups').notNull().default('[]'),
   },
   // Lookups by email ignore case (Slack profiles and directories disagree on it), so the index does too.
   (t) => [uniqueIndex('directory_email').on(t.email), index('directory_email_lower').on(sql`lower(${t.email})`)],

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
+import type { UsergroupMembers } from './approvers';
 import type { LoadedPolicy } from '../policies/schema';
 import type { Backends } from '../tools/backends/types';
 import type { CrashPoint } from './crash-points';
@@ -14,6 +15,8 @@ export interface AgentDeps {
   llm: LlmProvider;
   /** The policy that decides (rules, grant caps, budgets), with its file's hash for the audit log. */
   policy: LoadedPolicy;
+  /** Slack user group members as directory ids, for policy `approvers: { slack_usergroup }` (Slack app only). */
+  usergroups?: UsergroupMembers;
   logger: Logger;
   now: () => number;
   /** Random id source (approval ids, nonces); injectable so tests can be deterministic. */

@@ -1,6 +1,6 @@
 import { createActor, fromPromise, waitFor, type SnapshotFrom } from 'xstate';
 import { appendAudit } from '../db/audit';
-import { decideApprovalRow, expireDueApprovals, getApproval, markDelivered, undeliveredApprovals, type ApprovalRow } from '../db/approvals';
+import { addApprovalVote, approvalVotesFor, decideApprovalRow, expireDueApprovals, getApproval, markDelivered, undeliveredApprovals, type ApprovalRow } from '../db/approvals';
 import { ConcurrentUpdateError, loadConversation, listUnsettled, saveConversation } from '../db/conversations';
 import { planExecutions } from '../db/executions';
 import { appendMessage } from '../db/messages';
@@ -8,13 +8,15 @@ import { enqueueOutbox, type OutboxItem } from '../db/outbox';
 import { redactText } from '../db/redact';
 import { transact } from '../db/transact';
 import { acquireLease, leaseHolder, releaseLease, renewLease, takeOverLease } from '../db/turn-leases';
-import { mayDecide } from '../policies/approvals';
+import { mayDecide, type ApproverCheck } from '../policies/approvals';
+import { describeApprovers, eligible } from '../policies/routing';
 import type { Actor } from '../policies/types';
 import { agentMachine, MACHINE_VERSION, REST_STATES, type AgentContext } from './agent';
 import { execute } from './actors/execute';
 import { guard } from './actors/guard';
 import { propose } from './actors/propose';
 import { recheckApproval } from './actors/recheck';
+import { approvalDecision, approverFields, routeNow } from './approvers';
 import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
 import { currentRights, directoryActor } from './identity';
@@ -49,7 +51,7 @@ export type TurnListener = (result: TurnResult) => Promise<void> | void;
 const PERSISTED_STATES = new Set(['proposing', 'executing', ...REST_STATES]);
 
 function toApprovalRef(a: ApprovalRow): ApprovalRef {
-  return { id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy };
+  return { id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy, ...approverFields(a) };
 }
 
 const publicApproval = ({ id, tool, args, status, required }: ApprovalRef) => ({ id, tool, args, status, required });
@@ -153,7 +155,8 @@ export class ConversationRunner {
       const who = await currentRights(this.deps.backends.directory, decider);
       const requester = who.id === approval.requester ? who : await directoryActor(this.deps.backends.directory, approval.requester);
       const { decision: current } = await recheckApproval(this.deps, approval, requester);
-      const verdict = mayDecide(approval, who, decision, at, current);
+      const check = approval.required === 'approver' ? await this.approverCheck(approval, who) : undefined;
+      const verdict = mayDecide(approval, who, decision, at, current, check);
       if (!verdict.ok) {
         expired = !!verdict.expired;
         transact(db, () => {
@@ -162,10 +165,23 @@ export class ConversationRunner {
         });
         return this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
       }
+      const votes = check && check.quorum > 1 && decision === 'approve' ? [...check.votes, who.id] : null;
+      // Not yet the quorum: the approval is recorded, the card says "1 of 2 approved", nothing runs.
+      if (votes && votes.length < check!.quorum) return this.recordVote(approval, who, votes, check!.quorum, at);
       const status = decision === 'approve' ? 'approved' : 'denied';
       const won = transact(db, () => {
+        if (votes && !addApprovalVote(db, approvalId, who.id, at)) return false;
         if (!decideApprovalRow(db, approvalId, status, who.id, at)) return false;
-        appendAudit(db, { kind: 'approval_decided', actor: who.id, conversationId: approval.conversationId, data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester, role: who.role } }, at);
+        appendAudit(
+          db,
+          {
+            kind: 'approval_decided',
+            actor: who.id,
+            conversationId: approval.conversationId,
+            data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester, role: who.role, ...(votes ? { approved_by: votes } : {}) },
+          },
+          at,
+        );
         return true;
       });
       if (!won) {
@@ -266,6 +282,41 @@ export class ConversationRunner {
     }
     this.deps.logger.error({ err }, 'recovering a conversation failed');
     return null;
+  }
+
+  /**
+   * Who may approve `approval` now (its approvers resolved against today's directory; guests never), and
+   * which earlier approvals still count: only those of people who are still approvers.
+   */
+  private async approverCheck(approval: ApprovalRow, who: Actor): Promise<ApproverCheck> {
+    const decision = approvalDecision(approval);
+    const spec = decision.approvers ?? 'admins';
+    const route = await routeNow(this.deps.backends.directory, decision, approval.requester, { usergroups: this.deps.usergroups });
+    const rightRole = spec === 'admins' ? who.role === 'admin' : who.role !== 'guest';
+    return {
+      eligible: rightRole && eligible(route, who.id),
+      approvers: describeApprovers(spec),
+      votes: approvalVotesFor(this.deps.db, approval.id).filter((v) => eligible(route, v)),
+      quorum: route.approvals,
+    };
+  }
+
+  /** One approval towards a quorum not yet reached: stored, audited, the cards updated; nothing runs. */
+  private recordVote(approval: ApprovalRow, who: Actor, votes: string[], quorum: number, at: number): TurnResult {
+    const { db } = this.deps;
+    const recorded = transact(db, () => {
+      if (getApproval(db, approval.id)?.status !== 'pending' || !addApprovalVote(db, approval.id, who.id, at)) return false;
+      appendAudit(db, { kind: 'approval_vote', actor: who.id, conversationId: approval.conversationId, data: { approval: approval.id, approved_by: votes, quorum, role: who.role } }, at);
+      if (this.deps.outboxFor?.(approval.conversationId)) {
+        enqueueOutbox(db, [{ kind: 'card_update', key: `update:${approval.id}:vote:${who.id}`, conversationId: approval.conversationId, body: { approval: approval.id } }], Date.now());
+      }
+      return true;
+    });
+    const latest = getApproval(db, approval.id)!;
+    if (!recorded) return this.refusedApproval(latest, 'This request was already decided, or you had already approved it.');
+    const more = quorum - votes.length;
+    // Told to the approver only (a "refusal" in transport terms: nothing went through the machine).
+    return this.refusedApproval(latest, `Your approval is recorded: ${votes.length} of ${quorum}. It runs once ${more} more approver${more === 1 ? '' : 's'} approve${more === 1 ? 's' : ''}.`);
   }
 
   private refusedApproval(row: ApprovalRow, reason: string): TurnResult {

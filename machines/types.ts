@@ -77,6 +77,8 @@ export interface ApprovalRef {
   required: Required;
   expiresAt: number;
   decidedBy?: string | null;
+  /** Whom it waits for, in words ("2 IT admins"); absent means an IT admin. */
+  approvers?: string;
 }
 
 export interface GuardOutput {

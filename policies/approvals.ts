@@ -30,7 +30,18 @@ export function stillAllowed(required: Required, now: Decision): ApprovalVerdict
  * requester, and only while policy still lets them do it alone (`current`: policy's decision for the
  * requester's action now). Deny: the same people, and the requester may always withdraw their own.
  */
-export function mayDecide(approval: ApprovalFacts, decider: Actor, decision: 'approve' | 'deny', at: number, current: Decision): ApprovalVerdict {
+/**
+ * Who may approve a request that needs approvers, as routed now (policies/routing.ts): whether the
+ * decider is one of them, whom that means in words, and who has approved so far (a quorum above 1).
+ */
+export interface ApproverCheck {
+  eligible: boolean;
+  approvers: string;
+  votes: readonly string[];
+  quorum: number;
+}
+
+export function mayDecide(approval: ApprovalFacts, decider: Actor, decision: 'approve' | 'deny', at: number, current: Decision, route?: ApproverCheck): ApprovalVerdict {
   if (approval.status !== 'pending') {
     const by = approval.decidedBy ? ` by ${approval.decidedBy}` : '';
     return { ok: false, reason: `This request was already ${approval.status}${by}.` };
@@ -43,7 +54,12 @@ export function mayDecide(approval: ApprovalFacts, decider: Actor, decision: 'ap
     return decision === 'approve' ? stillAllowed('requester', current) : { ok: true };
   }
   if (isRequester) return { ok: false, reason: 'You cannot approve your own request; another admin must.' };
-  if (decider.role !== 'admin') return { ok: false, reason: 'Only IT admins can approve requests.' };
+  if (!route) return decider.role === 'admin' ? { ok: true } : { ok: false, reason: 'Only IT admins can approve requests.' };
+  if (!route.eligible) return { ok: false, reason: route.approvers === 'IT admins' ? 'Only IT admins can approve requests.' : `Only ${route.approvers} can approve this request.` };
+  if (decision === 'approve' && route.votes.includes(decider.id)) {
+    const more = route.quorum - route.votes.length;
+    return { ok: false, reason: `You have already approved this request; it needs ${more} more approval${more === 1 ? '' : 's'} from someone else.` };
+  }
   return { ok: true };
 }
 

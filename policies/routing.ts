@@ -38,7 +38,8 @@ export interface Route {
 
 type NeedsApproval = Extract<Decision, { effect: 'require_approval' }>;
 
-function describe(spec: Approvers): string {
+/** Whom an approvers value means, in words ("IT admins", "directory group \"security\""). */
+export function describeApprovers(spec: Approvers): string {
   if (spec === 'admins') return 'IT admins';
   if ('users' in spec) return `the listed approvers (${spec.users.join(', ')})`;
   if ('group' in spec) return `directory group "${spec.group}"`;
@@ -67,9 +68,9 @@ export function routeApproval(decision: NeedsApproval, requester: string, direct
   const channel = decision.channel ?? opts.approvalsChannel;
   const delivery: Delivery = channel ? { kind: 'channel', channel } : { kind: 'dm', to: approvers };
   const route: Route = { approvers, approvals, delivery };
-  if (members === null) route.problem = `${describe(spec)} is unknown, so nobody can approve this`;
+  if (members === null) route.problem = `${describeApprovers(spec)} is unknown, so nobody can approve this`;
   else if (approvers.length < approvals) {
-    route.problem = `${approvals} approval${approvals === 1 ? '' : 's'} needed but ${describe(spec)} ${approvers.length === 0 ? 'has nobody' : `has only ${approvers.length}`} other than the requester who can approve`;
+    route.problem = `${approvals} approval${approvals === 1 ? '' : 's'} needed but ${describeApprovers(spec)} ${approvers.length === 0 ? 'has nobody' : `has only ${approvers.length}`} other than the requester who can approve`;
   }
   return route;
 }

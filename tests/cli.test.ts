@@ -59,7 +59,7 @@ describe('CLI one-shot (child process)', () => {
     const denied = cli(['--as', 'intern', '--thread', 'cli-2', '--json', "reset alice's password"], env);
     expect(denied.code).toBe(0);
     expect(json(denied.stdout).proposals[0]).toMatchObject({ decision: 'deny' });
-    const access = json(cli(['--as', 'intern', '--thread', 'cli-2', '--json', 'I need access to github'], env).stdout);
+    const access = json(cli(['--as', 'intern', '--thread', 'cli-2', '--json', 'I need read access to github'], env).stdout);
     const id = access.approvals[0].id;
     const d = json(cli(['--as', 'sam', '--json', '--deny', id], env).stdout);
     expect(d.approvals[0].status).toBe('denied');
@@ -145,7 +145,7 @@ describe('CLI one-shot (child process)', () => {
   });
 
   test('the REPL reads piped input: persona, chat, approval by another admin', () => {
-    const r = cli([], env, 'alice\nI need access to salesforce\n/as sam\n/pending\n');
+    const r = cli([], env, 'alice\nI need read access to salesforce\n/as sam\n/pending\n');
     expect(r.code).toBe(0);
     const id = /\/approve (apr_[0-9a-f]+)/.exec(r.stdout)?.[1];
     expect(id).toBeDefined();

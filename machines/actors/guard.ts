@@ -3,12 +3,14 @@ import { appendAudit } from '../../db/audit';
 import { decideApprovalRow, getApproval, insertApproval, pendingApprovals } from '../../db/approvals';
 import { canonicalJson } from '../../db/canonical-json';
 import { nestedDeeperThan } from '../../db/json-depth';
-import { actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
+import { actionsForBudget, actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
 import { transact } from '../../db/transact';
+import { applyBudgets, budgetMatches, budgetsFor } from '../../policies/budgets';
 import { decide } from '../../policies/decide';
 import type { Actor, Decision, Target } from '../../policies/types';
 import { findTool } from '../../tools/registry';
 import type { GuardInput } from '../agent';
+import { approverFields, routeNow } from '../approvers';
 import { afterPersist, MAX_PROPOSALS_PER_TURN, type AgentDeps } from '../deps';
 import { PLAN_LIMITS } from '../llm/plan-bounds';
 import type { ApprovalRef, GuardOutput, ProposalOutcome, RawCall } from '../types';
@@ -111,6 +113,54 @@ function applyRateLimit(deps: AgentDeps, requester: Actor, checked: Checked[], n
   }
 }
 
+/**
+ * Org-wide blast-radius budgets (policy `budgets`): a proposal that would exceed one is escalated (more
+ * approvals) or refused. Counted over everyone's actions in the window, including the ones this message
+ * already let through. Returns the budgets that changed a decision, for the audit log.
+ */
+function applyBudgetLimits(deps: AgentDeps, checked: Checked[], now: number): Array<{ budget: string; idx: number }> {
+  const budgets = deps.policy.budgets ?? [];
+  if (!budgets.length) return [];
+  const tripped: Array<{ budget: string; idx: number }> = [];
+  const earlier: Array<{ tool: string; args: Record<string, unknown> }> = [];
+  checked.forEach((c, idx) => {
+    if (c.decision.effect === 'deny' || typeof c.args !== 'object' || c.args === null) return;
+    const proposal = { tool: c.tool, args: c.args as Record<string, unknown> };
+    if (!budgetsFor(budgets, proposal).length) return;
+    const countOf = (b: (typeof budgets)[number]) => {
+      const past = actionsForBudget(deps.db, b.tools, now - b.window_minutes * 60_000).filter((a) => budgetMatches(b, a.tool, safeArgs(a.args)));
+      return past.length + earlier.filter((e) => budgetMatches(b, e.tool, e.args)).length;
+    };
+    const before = c.decision;
+    c.decision = applyBudgets(budgets, proposal, c.decision, countOf);
+    if (c.decision !== before && c.decision.rule.startsWith('budget:')) tripped.push({ budget: c.decision.rule.slice(7), idx });
+    earlier.push(proposal);
+  });
+  return tripped;
+}
+
+function safeArgs(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A request that needs approvers nobody can give (no such group, fewer eligible people than the quorum,
+ * only the requester) is refused now with the reason, rather than left waiting for ever.
+ */
+async function refuseUnapprovable(deps: AgentDeps, requester: Actor, checked: Checked[]): Promise<void> {
+  for (const c of checked) {
+    const d = c.decision;
+    if (d.effect !== 'require_approval' || d.required !== 'approver') continue;
+    const route = await routeNow(deps.backends.directory, d, requester.id, { usergroups: deps.usergroups });
+    if (route.problem) c.decision = deny(`This needs approval, but ${route.problem}. Please ask the IT team.`, `${d.rule}:no-approvers`);
+  }
+}
+
 /** Approval ids are unguessable (the nonce is random) yet stable for a turn, so a re-run guard finds its own. */
 function approvalId(nonce: string, turnKey: string, idx: number): string {
   return `apr_${createHash('sha256').update(`${nonce}\n${turnKey}\n${idx}`).digest('hex').slice(0, 20)}`;
@@ -127,7 +177,7 @@ function outputFromRows(rows: DecisionRow[], deps: AgentDeps): GuardOutput {
       const a = getApproval(deps.db, r.approvalId);
       if (a) {
         p.required = a.required;
-        out.approvals.push({ id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy });
+        out.approvals.push({ id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy, ...approverFields(a) });
       }
     }
     out.proposals.push(p);
@@ -163,6 +213,8 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
 
   const now = deps.now();
   applyRateLimit(deps, input.requester, checked, now);
+  const tripped = applyBudgetLimits(deps, checked, now);
+  await refuseUnapprovable(deps, input.requester, checked);
   const rows: DecisionRow[] = checked.map((c, idx) => ({
     turnKey: input.turnKey,
     idx,
@@ -181,6 +233,9 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
   transact(db, () => {
     deps.assertOwner?.(input.conversationId);
     insertDecisions(db, rows);
+    for (const t of tripped) {
+      appendAudit(db, { kind: 'budget_reached', actor: input.requester.id, conversationId: input.conversationId, data: { budget: t.budget, turn: input.turnKey, idx: t.idx, tool: rows[t.idx]!.tool, decision: rows[t.idx]!.decision } }, now);
+    }
     rows.forEach((row, idx) => {
       const c = checked[idx]!;
       appendAudit(
@@ -204,6 +259,9 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
           required: c.decision.required,
           reason: c.decision.reason,
           rule: c.decision.rule,
+          approvers: c.decision.approvers && c.decision.approvers !== 'admins' ? canonicalJson(c.decision.approvers) : null,
+          quorum: c.decision.required === 'approver' ? (c.decision.approvals ?? 1) : 1,
+          channel: c.decision.channel ?? null,
           createdAt: now,
           expiresAt: now + deps.approvalTtlMs,
         });
@@ -213,7 +271,15 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
             kind: 'approval_requested',
             actor: input.requester.id,
             conversationId: input.conversationId,
-            data: { approval: row.approvalId, tool: row.tool, args: JSON.parse(row.args), required: c.decision.required, expiresAt: now + deps.approvalTtlMs },
+            data: {
+              approval: row.approvalId,
+              tool: row.tool,
+              args: JSON.parse(row.args),
+              required: c.decision.required,
+              approvers: c.decision.approvers ?? 'admins',
+              quorum: c.decision.required === 'approver' ? (c.decision.approvals ?? 1) : 1,
+              expiresAt: now + deps.approvalTtlMs,
+            },
           },
           now,
         );

@@ -17,7 +17,7 @@ function approvalLine(a: ApprovalRef, now: number, why?: string, requester?: str
     case 'pending':
       return a.required === 'requester'
         ? `⚠️ This cannot be undone: ${what}. Please confirm it yourself before I go ahead (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}).`
-        : `⏳ Your request to ${what} needs approval from an IT admin${why ? ` (${why.replace(/\.$/, '')})` : ''}. I've sent it (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}) and will post the result here.`;
+        : `⏳ Your request to ${what} needs approval from ${a.approvers ?? 'an IT admin'}${why ? ` (${why.replace(/\.$/, '')})` : ''}. I've sent it (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}) and will post the result here.`;
     case 'approved':
       return `✅ Approved by ${a.decidedBy ?? 'an admin'}: ${what}.`;
     case 'denied':

@@ -59,6 +59,8 @@ export interface Backends {
     find(idOrEmail: string): Promise<DirectoryUser | null>;
     /** Active admins: who approval requests go to when no approvers' channel is set. */
     admins(): Promise<DirectoryUser[]>;
+    /** Active members' ids of a directory group (policy `approvers: { group }`); null when no one is in such a group. */
+    groupMembers(group: string): Promise<string[] | null>;
     sendPasswordReset(userId: string, key: string, now: number): Promise<{ sentTo: string }>;
   };
   mdm: {

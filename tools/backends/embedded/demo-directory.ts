@@ -4,9 +4,9 @@ import { DirectoryFileSchema, type DirectoryFile } from './directory-file';
 export const demoDirectory: DirectoryFile = DirectoryFileSchema.parse({
   users: [
     { id: 'intern', email: 'intern@example.com', name: 'Ivy Intern', role: 'employee' },
-    { id: 'alice', email: 'alice@example.com', name: 'Alice Anders', role: 'employee' },
-    { id: 'cto', email: 'cto@example.com', name: 'Casey Tran (CTO)', role: 'admin' },
-    { id: 'sam', email: 'sam@example.com', name: 'Sam Okafor (IT)', role: 'admin' },
+    { id: 'alice', email: 'alice@example.com', name: 'Alice Anders', role: 'employee', groups: ['sales'] },
+    { id: 'cto', email: 'cto@example.com', name: 'Casey Tran (CTO)', role: 'admin', groups: ['security', 'it'] },
+    { id: 'sam', email: 'sam@example.com', name: 'Sam Okafor (IT)', role: 'admin', groups: ['it'] },
     { id: 'guest', email: 'guest@example.com', name: 'Gus Guest', role: 'guest' },
   ],
   devices: [

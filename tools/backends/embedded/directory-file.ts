@@ -12,6 +12,8 @@ export const DirectoryFileSchema = z.object({
         name: z.string().min(1).max(120),
         role: z.enum(ROLES),
         active: z.boolean().default(true),
+        /** Directory groups (for policy `approvers: { group: … }`). */
+        groups: z.array(z.string().trim().min(1).max(200)).max(100).default([]),
       }),
     )
     .min(1),

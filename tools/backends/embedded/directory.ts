@@ -59,6 +59,12 @@ export function embeddedDirectory(db: Db): Backends['directory'] {
     async admins() {
       return db.select().from(directory).where(and(eq(directory.role, 'admin'), eq(directory.active, true))).all();
     },
+    async groupMembers(group) {
+      const rows = db.all<{ id: string; active: number }>(
+        sql`SELECT d.id, d.active FROM ${directory} d WHERE EXISTS (SELECT 1 FROM json_each(d.groups) g WHERE g.value = ${group}) ORDER BY d.id`,
+      );
+      return rows.length ? rows.filter((r) => r.active).map((r) => r.id) : null;
+    },
     async sendPasswordReset(userId, key, now) {
       const user = find(userId);
       if (!user || !user.active) throw new Error(`no active directory user ${userId}`);

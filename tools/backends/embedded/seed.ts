@@ -13,7 +13,7 @@ export function seedIfEmpty(db: Db, data: DirectoryFile, now: number): boolean {
 function seedEmpty(db: Db, data: DirectoryFile, now: number): boolean {
   if (db.select({ id: directory.id }).from(directory).limit(1).get()) return false;
   // Row by row: one multi-row insert of a large directory exceeds SQLite's limit on bound variables.
-  for (const u of data.users) db.insert(directory).values(u).run();
+  for (const u of data.users) db.insert(directory).values(userRow(u)).run();
   for (const { lastCheckinHoursAgo, ...d } of data.devices) {
     db.insert(devices).values({ ...d, lastCheckinAt: Math.round(now - lastCheckinHoursAgo * 3_600_000), status: 'active' }).run();
   }
@@ -69,6 +69,9 @@ export function syncDirectory(db: Db, data: DirectoryFile, now: number, source: 
   });
 }
 
+/** A directory file's user as the table stores it (groups as a sorted JSON array, so equal sets compare equal). */
+const userRow = (u: DirectoryFile['users'][number]) => ({ ...u, groups: JSON.stringify([...new Set(u.groups)].sort()) });
+
 function syncUsers(db: Db, data: DirectoryFile): DirectoryChange[] {
   const changes: DirectoryChange[] = [];
   const existing = new Map(db.select().from(directory).all().map((u) => [u.id, u]));
@@ -77,7 +80,7 @@ function syncUsers(db: Db, data: DirectoryFile): DirectoryChange[] {
   for (const u of data.users) {
     const was = existing.get(u.id);
     if (!was) continue;
-    const fields = diff(was, u, ['email', 'name', 'role', 'active']);
+    const fields = diff(was, userRow(u), ['email', 'name', 'role', 'active', 'groups']);
     if (fields) updates.push({ id: u.id, fields });
   }
   // Emails are unique: two people swapping addresses, or a newcomer taking a departed person's, would
@@ -104,7 +107,7 @@ function syncUsers(db: Db, data: DirectoryFile): DirectoryChange[] {
   }
   for (const u of data.users) {
     if (existing.has(u.id)) continue;
-    db.insert(directory).values(u).run();
+    db.insert(directory).values(userRow(u)).run();
     changes.push({ change: 'user_added', id: u.id });
   }
   return changes;
