@@ -16,7 +16,7 @@ import { execute } from './actors/execute';
 import { guard } from './actors/guard';
 import { propose } from './actors/propose';
 import { recheckApproval } from './actors/recheck';
-import { approvalDecision, approverFields, routeNow } from './approvers';
+import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from './approvers';
 import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
 import { currentRights, directoryActor } from './identity';
@@ -107,6 +107,14 @@ export class ConversationRunner {
         summarize: fromPromise(({ input, signal }) => summarize(deps, input, signal)),
       },
     });
+  }
+
+  /**
+   * How Slack user groups resolve to directory ids (policy `approvers: { slack_usergroup }`): only the
+   * Slack app can say, and it exists after the core, so it plugs this in when it starts.
+   */
+  resolveUsergroupsWith(members: UsergroupMembers): void {
+    this.deps.usergroups = members;
   }
 
   /**

@@ -99,7 +99,10 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   });
-  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs });
+  // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.
+  const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
+  sentinel.runner.resolveUsergroupsWith(usergroups);
+  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups });
   const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });
   // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll.
   const unsubscribe = sentinel.runner.onTurn(() => void deliverer.wake());

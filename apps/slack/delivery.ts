@@ -1,11 +1,13 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client';
-import { getApproval, type ApprovalRow } from '../../db/approvals';
+import { approvalVotesFor, getApproval, type ApprovalRow } from '../../db/approvals';
 import { getExecution } from '../../db/executions';
 import { recentMessages } from '../../db/messages';
 import { enqueueOutbox, type OutboxRow } from '../../db/outbox';
 import { cardsFor, markCard, recordCard } from '../../db/slack-cards';
+import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from '../../machines/approvers';
+import type { Route } from '../../policies/routing';
 import type { Backends } from '../../tools/backends/types';
 import { approvalCard } from './blocks/approval-card';
 import { threadOf, type SlackThread } from './conversation-key';
@@ -22,6 +24,8 @@ export interface DeliveryDeps {
   now: () => number;
   /** How soon an approvals channel that refused a card is tried again (default 60 s, then the outbox's backoff). */
   channelRetryMs?: number;
+  /** Slack user group members as directory ids, for policy `approvers: { slack_usergroup }`. */
+  usergroups?: UsergroupMembers;
 }
 
 /** How delivering one outbox row went. `retry` keeps the row; `blocked` also holds back the thread's later rows. */
@@ -69,7 +73,17 @@ export function slackDelivery(deps: DeliveryDeps) {
       request: request ? clip(request.content, 500) : null,
       decider: a.decidedBy ? await mention(a.decidedBy) : undefined,
       outcome: outcome(a),
+      votes: a.quorum > 1 ? await Promise.all(approvalVotesFor(db, a.id).map((v) => mention(v))) : undefined,
+      approvers: approverFields(a).approvers,
     });
+  }
+
+  /**
+   * Where a request's cards go and who may answer, as policy routes it now (policies/routing.ts): the
+   * rule's channel, else SENTINEL_APPROVALS_CHANNEL, else a DM to each approver. The transport only delivers.
+   */
+  function routeOf(a: ApprovalRow): Promise<Route> {
+    return routeNow(deps.directory, approvalDecision(a), a.requester, { approvalsChannel: deps.approvalsChannel, usergroups: deps.usergroups });
   }
 
   /** True when a message with this outbox key is already in the channel (or thread). */
@@ -104,11 +118,12 @@ export function slackDelivery(deps: DeliveryDeps) {
     if (posted) recordCard(db, { approvalId: a.id, channel: posted.channel, ts: posted.ts, postedAt: deps.now() });
   }
 
-  /** The DM of every admin Slack knows as a full member, but the requester's: where cards go without a channel. */
-  async function adminDms(requester: string): Promise<Array<{ slackId: string; channel: string }>> {
+  /** The DM of every approver Slack knows as a full member, never the requester's: where cards go without a channel. */
+  async function approverDms(route: Route, requester: string): Promise<Array<{ slackId: string; channel: string }>> {
     const dms: Array<{ slackId: string; channel: string }> = [];
-    for (const admin of await deps.directory.admins()) {
-      const slackId = admin.id === requester ? null : await deps.identity.slackIdOf(admin);
+    for (const id of route.approvers) {
+      const approver = id === requester ? null : await deps.directory.find(id);
+      const slackId = approver?.active ? await deps.identity.slackIdOf(approver) : null;
       if (!slackId) continue;
       const dm = await client.conversations.open({ users: slackId });
       if (dm.channel?.id) dms.push({ slackId, channel: dm.channel.id });
@@ -116,9 +131,9 @@ export function slackDelivery(deps: DeliveryDeps) {
     return dms;
   }
 
-  /** DMs the card to every admin but the requester; returns how many were reached. */
-  async function cardsToAdmins(row: OutboxRow, a: ApprovalRow): Promise<number> {
-    const dms = await adminDms(a.requester);
+  /** DMs the card to every approver (never the requester); returns how many were reached. */
+  async function cardsToApprovers(row: OutboxRow, a: ApprovalRow, route: Route): Promise<number> {
+    const dms = await approverDms(route, a.requester);
     for (const dm of dms) await postCard(row, a, dm.channel);
     return dms.length;
   }
@@ -135,30 +150,33 @@ export function slackDelivery(deps: DeliveryDeps) {
       await postCard(row, a, thread.channel, thread.threadTs);
       return { kind: 'sent' };
     }
-    if (deps.approvalsChannel) {
+    const route = await routeOf(a);
+    if (route.delivery.kind === 'channel') {
+      const channel = route.delivery.channel;
       try {
-        await postCard(row, a, deps.approvalsChannel);
+        await postCard(row, a, channel);
         return { kind: 'sent' };
       } catch (err) {
         const code = platformError(err);
         if (!code || !CHANNEL_REFUSALS.has(code)) throw err;
         if (body.channelOnly) return { kind: 'retry', error: code, blocked: false };
-        logger.error({ approval: a.id, channel: deps.approvalsChannel, error: code }, 'the approvals channel refused the card (SENTINEL_APPROVALS_CHANNEL); sending it to the admins by DM and retrying the channel');
-        const reached = await cardsToAdmins(row, a);
+        logger.error({ approval: a.id, channel, error: code }, 'the approvals channel refused the card; sending it to the approvers by DM and retrying the channel');
+        const reached = await cardsToApprovers(row, a, route);
+        const whom = a.approvers ? 'the approvers' : 'the IT admins';
         await note(
           row,
           thread,
           'fallback',
           reached
-            ? `I couldn't post your request in <#${deps.approvalsChannel}> (${code}), so I sent it to the IT admins directly.`
-            : `I couldn't post your request in <#${deps.approvalsChannel}> (${code}) and could not reach an IT admin in Slack. Please tell the IT team about request ${escapeMrkdwn(a.id)}.`,
+            ? `I couldn't post your request in <#${channel}> (${code}), so I sent it to ${whom} directly.`
+            : `I couldn't post your request in <#${channel}> (${code}) and could not reach ${a.approvers ? 'an approver' : 'an IT admin'} in Slack. Please tell the IT team about request ${escapeMrkdwn(a.id)}.`,
         );
         // The channel is retried on its own, with backoff, without holding back the thread.
         enqueueOutbox(db, [{ kind: 'approval_cards', key: `${row.key}:channel`, conversationId: row.conversationId, body: { approval: a.id, channelOnly: true } }], Date.now() + (deps.channelRetryMs ?? 60_000));
         return { kind: 'sent' };
       }
     }
-    if (!(await cardsToAdmins(row, a))) {
+    if (!(await cardsToApprovers(row, a, route))) {
       logger.error({ approval: a.id }, 'no approver could be reached in Slack; set SENTINEL_APPROVALS_CHANNEL');
       await note(row, thread, 'unreached', `I could not reach an approver in Slack. Please tell the IT team about request ${escapeMrkdwn(a.id)}.`);
     }
@@ -168,7 +186,8 @@ export function slackDelivery(deps: DeliveryDeps) {
   async function deliverUpdate(body: { approval: string }): Promise<Delivered> {
     const a = getApproval(db, body.approval);
     if (!a) return { kind: 'sent' };
-    const cards = cardsFor(db, a.id).filter((c) => c.shows !== a.status);
+    // A waiting request's cards are redrawn on each approval ("1 of 2 approved by …"); a decided one's once.
+    const cards = cardsFor(db, a.id).filter((c) => a.status === 'pending' || c.shows !== a.status);
     if (!cards.length) return { kind: 'sent' };
     const view = await card(a);
     for (const c of cards) {
@@ -178,7 +197,7 @@ export function slackDelivery(deps: DeliveryDeps) {
         // A card someone deleted cannot show the outcome; the others still can.
         if (platformError(err) !== 'message_not_found') throw err;
       }
-      markCard(db, c, a.status);
+      if (a.status !== 'pending') markCard(db, c, a.status);
     }
     return { kind: 'sent' };
   }
@@ -190,11 +209,12 @@ export function slackDelivery(deps: DeliveryDeps) {
       const a = getApproval(db, id);
       if (!a || a.status !== 'pending' || a.required === 'requester') continue;
       const channels = new Set(cardsFor(db, id).map((c) => c.channel));
-      if (deps.approvalsChannel && channels.has(deps.approvalsChannel)) {
-        notes.push(`Waiting for an approver in <#${deps.approvalsChannel}>.`);
+      const route = await routeOf(a);
+      if (route.delivery.kind === 'channel' && channels.has(route.delivery.channel)) {
+        notes.push(`Waiting for an approver in <#${route.delivery.channel}>.`);
         continue;
       }
-      const reached = (await adminDms(a.requester)).filter((dm) => channels.has(dm.channel)).map((dm) => `<@${dm.slackId}>`);
+      const reached = (await approverDms(route, a.requester)).filter((dm) => channels.has(dm.channel)).map((dm) => `<@${dm.slackId}>`);
       if (reached.length) notes.push(`Waiting for approval from ${reached.join(', ')}.`);
     }
     return notes;

@@ -82,6 +82,28 @@ export class SlackIdentity {
     }
   }
 
+  /**
+   * A Slack user group's members as directory ids (policy `approvers: { slack_usergroup }`): each member
+   * mapped as a clicker would be, so guests, strangers and people the directory does not know drop out.
+   * Null when Slack does not know the group (nobody can approve then). Not cached: membership is who may
+   * approve now.
+   */
+  async usergroupMembers(usergroup: string): Promise<string[] | null> {
+    let users: string[];
+    try {
+      users = ((await this.client.usergroups.users.list({ usergroup })).users as string[] | undefined) ?? [];
+    } catch (err) {
+      this.opts.logger.warn({ usergroup, err: errorText(err) }, 'usergroups.users.list failed; nobody in that group can approve for now');
+      return null;
+    }
+    const ids: string[] = [];
+    for (const slackId of users.slice(0, 500)) {
+      const actor = await this.actorFor(slackId);
+      if (actor.role !== 'guest' && !actor.id.startsWith('slack:')) ids.push(actor.id);
+    }
+    return ids;
+  }
+
   private async slackUser(slackUserId: string): Promise<SlackUser | null> {
     const hit = this.slackUsers.get(slackUserId);
     if (hit && hit.until > this.opts.now()) return hit.value;

@@ -16,6 +16,10 @@ export interface CardFacts {
   decider?: string;
   /** What became of the approved action (done, failed, not run and why); plain text. */
   outcome?: string;
+  /** Already mrkdwn: who has approved so far, while a request needing several approvals waits. */
+  votes?: string[];
+  /** Whom the request waits for, in words, when not just "an IT admin" ("2 IT admins"). */
+  approvers?: string;
 }
 
 /** Slack renders this in each viewer's own time zone; the fallback is UTC. */
@@ -71,6 +75,10 @@ export function approvalCard(f: CardFacts): { text: string; blocks: types.KnownB
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Why*\n${escapeMrkdwn(a.reason)}${f.request ? `\n> ${escapeMrkdwn(f.request).replace(/\n/g, '\n> ')}` : ''}`, 2900) } },
   ];
+  if (a.status === 'pending' && f.approvers) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Needs approval from ${escapeMrkdwn(f.approvers)}` }] });
+  if (a.status === 'pending' && a.quorum > 1 && f.votes?.length) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${f.votes.length} of ${a.quorum} approved by ${f.votes.join(', ')}` }] });
+  }
   if (a.status === 'pending') {
     blocks.push({
       type: 'actions',

@@ -51,6 +51,8 @@ export class WorkspaceState extends EventEmitter {
   readonly views = new Map<string, Record<string, unknown>>();
   /** Channels the bot is not a member of: posting there fails with `not_in_channel`, as in Slack. */
   readonly channelsWithoutBot = new Set<string>();
+  /** User groups (S… id → member user ids), as `usergroups.users.list` answers. */
+  readonly usergroups = new Map<string, string[]>();
   private seq = 0;
   private readonly byKey = new Map<string, PostedMessage>();
 

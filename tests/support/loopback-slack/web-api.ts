@@ -122,6 +122,10 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       const u = [...state.users.values()].find((x) => x.email?.toLowerCase() === email && !x.deleted);
       return u ? { ok: true, user: userJson(u.id) } : fail('users_not_found');
     },
+    'usergroups.users.list': (p) => {
+      const members = state.usergroups.get(str(p.usergroup) ?? '');
+      return members ? { ok: true, users: members } : fail('no_such_subteam');
+    },
     'conversations.open': (p) => {
       const users = (str(p.users) ?? '').split(',').filter(Boolean);
       if (users.length !== 1 || !state.users.has(users[0]!)) return fail('user_not_found');
