@@ -10,7 +10,7 @@ import { provisionAccess } from './provision-access';
 import { resetPassword } from './reset-password';
 import { runDeviceDiagnostic } from './run-device-diagnostic';
 
-/** Every tool Sentinel has. Adding one: write its file, list it here, give it rules in policies/rules.ts. */
+/** Every tool Sentinel has. Adding one: write its file, list it here, give it rules in policies/default.yaml (or your SENTINEL_POLICY file). */
 export const tools: readonly Tool[] = [
   resetPassword,
   provisionAccess,
