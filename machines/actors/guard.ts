@@ -70,10 +70,14 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
     deps.logger.warn({ err, tool: tool.name }, 'target lookup failed');
     return { tool: tool.name, args, decision: deny('I could not look up what this acts on, so I did not run it.', 'target-lookup-failed'), target: null };
   }
+  // Policy decides first: only a requester policy lets act on this target may learn whether it is
+  // already satisfied (someone else's grants are not a guest's or an employee's to see).
+  const decision = decide(requester, { tool: tool.name, args }, { target, policy: deps.policy });
+  if (decision.effect === 'deny') return { tool: tool.name, args, decision, target };
   // A request that is already satisfied is answered, not sent to anyone (access the user already holds).
   const done = await tool.alreadyDone?.(args, deps.backends, requester, deps.now()).catch(() => null);
   if (done) return { tool: tool.name, args, decision: deny(done, 'already-done'), target };
-  return { tool: tool.name, args, decision: decide(requester, { tool: tool.name, args }, { target, policy: deps.policy }), target };
+  return { tool: tool.name, args, decision, target };
 }
 
 /**

@@ -1,0 +1,55 @@
+import { tempDbPath } from './support/harness';
+import { runEntry } from './support/processes';
+
+// Policy decides before anything about the target is told: asking for access *for someone else* must
+// not reveal which grants that person holds, unless policy lets the requester act for them. Through the
+// CLI (a child process, the offline planner, a real SQLite file, the shipped policy).
+
+type Result = { reply: string; proposals: Array<{ decision: string; reason: string }>; approvals: unknown[]; executed: unknown[] };
+
+function session() {
+  const env = { SENTINEL_DB: tempDbPath(), SENTINEL_LLM: 'offline' };
+  let n = 0;
+  return (as: string, text: string): Result => {
+    const r = runEntry('apps/cli/main.ts', ['--as', as, '--thread', `t${n++}`, '--json', text], env);
+    if (r.code !== 0) throw new Error(`CLI exited ${r.code}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Result;
+  };
+}
+
+const FOR_ALICE = 'give alice read access to github for 4 hours because testing';
+
+describe('"already has it" is told only to someone policy lets act for that person', () => {
+  // One database where alice holds github read for 8 hours (an admin granted it), one where she holds nothing.
+  const holding = session();
+  const granted = holding('sam', 'give alice read access to github for 8 hours because testing');
+  const empty = session();
+
+  test('the grant is in place', () => {
+    expect(granted.proposals[0]).toMatchObject({ decision: 'allow' });
+    expect(granted.executed).toHaveLength(1);
+  });
+
+  test.each(['guest', 'intern'])('%s asking for alice gets the same answer whether or not alice holds the grant, with no hint of it', (who) => {
+    const withGrant = holding(who, FOR_ALICE);
+    const without = empty(who, FOR_ALICE);
+    expect(withGrant.proposals[0]).toMatchObject({ decision: 'deny' });
+    expect(withGrant.reply).toBe(without.reply);
+    expect(withGrant.proposals).toEqual(without.proposals);
+    expect(JSON.stringify(withGrant)).not.toMatch(/already|until|UTC/i);
+    expect(withGrant.approvals).toEqual([]);
+  });
+
+  test('alice asking for herself is told she already has it, and nothing is requested', () => {
+    const own = holding('alice', 'I need read access to github for 4 hours because testing');
+    expect(own.reply).toMatch(/You already have read access to github until .* UTC/);
+    expect(own.approvals).toEqual([]);
+    expect(own.executed).toEqual([]);
+  });
+
+  test('an admin, whom policy lets grant it, is told alice already has it', () => {
+    const admin = holding('cto', FOR_ALICE);
+    expect(admin.reply).toMatch(/alice already has read access to github until/);
+    expect(admin.executed).toEqual([]);
+  });
+});
