@@ -86,10 +86,11 @@ export async function slackLoad(target: SlackTarget, plan: LoadPlan): Promise<Lo
       return { sent, seconds: (performance.now() - start) / 1000 };
     };
 
+    const replies = replyIndex(slack);
     let offset = 0;
     const warm = await drive(plan.warmupRate, plan.threads, offset);
     offset += plan.threads;
-    await settle(slack, target, warm.sent, roots);
+    await settle(slack, target, warm.sent, roots, replies);
 
     const figures: LoadFigures[] = [];
     for (const rate of plan.rates) {
@@ -97,8 +98,8 @@ export async function slackLoad(target: SlackTarget, plan: LoadPlan): Promise<Lo
       const errorsBefore = loggedErrors(stderr);
       const { sent, seconds } = await drive(rate, count, offset);
       offset += count;
-      await settle(slack, target, sent, roots);
-      figures.push(measure(slack, target, rate, sent, seconds, roots, loggedErrors(stderr) - errorsBefore));
+      await settle(slack, target, sent, roots, replies);
+      figures.push(measure(slack, target, rate, sent, seconds, roots, replies, loggedErrors(stderr) - errorsBefore));
     }
     return figures;
   } finally {
@@ -117,18 +118,38 @@ function firstEnvelopes(slack: LoopbackSlack): Map<string, string> {
   return new Map(slack.link.sent.filter((e) => e.type === 'events_api' && !e.retry_attempt).map((e) => [e.payload.event_id as string, e.envelope_id]));
 }
 
-function botReplies(slack: LoopbackSlack, root: PostedMessage): PostedMessage[] {
-  return slack.botMessages({ channel: dmChannelOf(root.user), threadTs: root.ts });
+type Replies = (root: PostedMessage) => PostedMessage[];
+
+/**
+ * The bot's replies in a thread, from an index kept up to date as messages arrive. settle() asks for
+ * every event every 50 ms: scanning the whole workspace each time made the bench process (which is also
+ * the loopback Slack) too busy to answer the app's posts, so the app's replies looked late.
+ */
+function replyIndex(slack: LoopbackSlack): Replies {
+  const byThread = new Map<string, PostedMessage[]>();
+  let seen = 0;
+  return (root) => {
+    const all = slack.state.messages;
+    for (; seen < all.length; seen++) {
+      const m = all[seen]!;
+      if (m.user !== slack.botUserId || !m.thread_ts) continue;
+      const key = `${m.channel}/${m.thread_ts}`;
+      const list = byThread.get(key);
+      if (list) list.push(m);
+      else byThread.set(key, [m]);
+    }
+    return byThread.get(`${dmChannelOf(root.user)}/${root.ts}`) ?? [];
+  };
 }
 
 /** Waits (up to 30 s) until every event is acked and, for Sentinel, answered. */
-async function settle(slack: LoopbackSlack, target: SlackTarget, sent: Sent[], roots: Array<PostedMessage | undefined>): Promise<void> {
+async function settle(slack: LoopbackSlack, target: SlackTarget, sent: Sent[], roots: Array<PostedMessage | undefined>, botReplies: Replies): Promise<void> {
   const envelopes = firstEnvelopes(slack);
   const done = () => {
     for (const s of sent) {
       const env = envelopes.get(s.eventId);
       if (!env || !slack.link.acks.has(env)) return false;
-      if (target === 'sentinel' && botReplies(slack, roots[s.thread]!).length <= s.nth) return false;
+      if (target === 'sentinel' && botReplies(roots[s.thread]!).length <= s.nth) return false;
     }
     return true;
   };
@@ -141,7 +162,7 @@ function summary(samples: number[]) {
   return { p50: percentile(s, 0.5), p99: percentile(s, 0.99), max: s[s.length - 1] ?? NaN };
 }
 
-function measure(slack: LoopbackSlack, target: SlackTarget, rate: number, sent: Sent[], seconds: number, roots: Array<PostedMessage | undefined>, loggedErrors: number): LoadFigures {
+function measure(slack: LoopbackSlack, target: SlackTarget, rate: number, sent: Sent[], seconds: number, roots: Array<PostedMessage | undefined>, botReplies: Replies, loggedErrors: number): LoadFigures {
   const acks: number[] = [];
   const replies: number[] = [];
   let unacked = 0;
@@ -157,7 +178,7 @@ function measure(slack: LoopbackSlack, target: SlackTarget, rate: number, sent: 
     if (out === undefined || acked === undefined) unacked++;
     else acks.push(acked - out);
     if (target !== 'sentinel' || out === undefined) continue;
-    const reply = botReplies(slack, roots[s.thread]!)[s.nth];
+    const reply = botReplies(roots[s.thread]!)[s.nth];
     if (!reply?.postedAt) unanswered++;
     else {
       replies.push(reply.postedAt - out);

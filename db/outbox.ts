@@ -1,6 +1,8 @@
-import { and, asc, eq, gt, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from './client';
+import { prepared } from './prepared';
 import { outbox } from './schema';
+import { transact } from './transact';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxKind = OutboxRow['kind'];
@@ -11,14 +13,60 @@ export type OutboxItem =
   | { kind: 'approval_cards'; key: string; conversationId: string; body: { approval: string; channelOnly?: boolean } }
   | { kind: 'card_update'; key: string; conversationId: string; body: { approval: string } };
 
+const p = sql.placeholder;
+
+// Every statement here runs for every reply, some several times: built and prepared once per database
+// (drizzle building the SQL cost more than SQLite running it).
+const insertItem = prepared((db) =>
+  db
+    .insert(outbox)
+    .values({ key: p('key'), conversationId: p('conversationId'), kind: p('kind'), body: p('body'), status: 'pending', nextAttemptAt: p('now'), createdAt: p('now') })
+    .onConflictDoNothing()
+    .prepare(),
+);
+
+// Due rows, oldest first. Only columns of the (status, next_attempt_at) index are read, so the rows a
+// backlog holds are never fetched just to be sorted; the few claimed are read afterwards by id.
+const dueRows = prepared((db) =>
+  db
+    .select({ id: outbox.id, status: outbox.status, nextAttemptAt: outbox.nextAttemptAt })
+    .from(outbox)
+    .where(and(inArray(outbox.status, ['pending', 'sending']), lte(outbox.nextAttemptAt, p('now'))))
+    .orderBy(asc(outbox.id))
+    .limit(p('limit'))
+    .prepare(),
+);
+
+// Rows still under another holder's claim: few (one batch per live deliverer).
+const heldRows = prepared((db) =>
+  db
+    .select({ id: outbox.id, status: outbox.status, nextAttemptAt: outbox.nextAttemptAt, claimedBy: outbox.claimedBy })
+    .from(outbox)
+    .where(and(eq(outbox.status, 'sending'), gt(outbox.nextAttemptAt, p('now')), isNotNull(outbox.claimedBy), ne(outbox.claimedBy, p('owner'))))
+    .prepare(),
+);
+
+const claimRow = prepared((db) =>
+  db
+    .update(outbox)
+    .set({ status: 'sending', claimedBy: sql`${p('owner')}`, nextAttemptAt: sql`${p('until')}`, attempts: sql`${outbox.attempts} + 1` })
+    .where(and(eq(outbox.id, p('id')), eq(outbox.status, p('status')), eq(outbox.nextAttemptAt, p('at'))))
+    .prepare(),
+);
+
+const rowById = prepared((db) => db.select().from(outbox).where(eq(outbox.id, p('id'))).prepare());
+
+const sentRow = prepared((db) =>
+  db
+    .update(outbox)
+    .set({ status: 'sent', sentAt: sql`${p('now')}`, lastError: null })
+    .where(and(eq(outbox.id, p('id')), eq(outbox.claimedBy, p('owner'))))
+    .prepare(),
+);
+
 /** Adds items (inside the caller's transaction); an item whose key is already queued is not queued again. */
 export function enqueueOutbox(db: Db, items: OutboxItem[], now: number): void {
-  for (const item of items) {
-    db.insert(outbox)
-      .values({ key: item.key, conversationId: item.conversationId, kind: item.kind, body: JSON.stringify(item.body), status: 'pending', nextAttemptAt: now, createdAt: now })
-      .onConflictDoNothing()
-      .run();
-  }
+  for (const item of items) insertItem(db).run({ key: item.key, conversationId: item.conversationId, kind: item.kind, body: JSON.stringify(item.body), now });
 }
 
 /**
@@ -27,47 +75,42 @@ export function enqueueOutbox(db: Db, items: OutboxItem[], now: number): void {
  * or may not have reached Slack, which the deliverer checks before sending again). A claim whose holder
  * `isDead` says is gone (a process on this host that no longer exists) is taken over at once, without
  * waiting for it to run out: a restart right after a crash delivers what the dead process was sending.
+ * One transaction (one commit) for the whole batch.
  */
 export function claimDue(db: Db, owner: string, now: number, claimMs: number, limit: number, isDead: (claimedBy: string) => boolean = () => false): OutboxRow[] {
-  const due = db
-    .select()
-    .from(outbox)
-    .where(
-      or(
-        and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, now)),
-        and(eq(outbox.status, 'sending'), lte(outbox.nextAttemptAt, now)),
-      ),
-    )
-    .orderBy(asc(outbox.id))
-    .limit(limit)
-    .all();
-  // Rows still under another holder's claim: few (one batch per live deliverer), checked holder by holder.
-  const held = db
-    .select()
-    .from(outbox)
-    .where(and(eq(outbox.status, 'sending'), gt(outbox.nextAttemptAt, now), isNotNull(outbox.claimedBy), ne(outbox.claimedBy, owner)))
-    .all();
-  const verdicts = new Map<string, boolean>();
-  const orphaned = held.filter((row) => {
-    const holder = row.claimedBy!;
-    if (!verdicts.has(holder)) verdicts.set(holder, isDead(holder));
-    return verdicts.get(holder)!;
+  return settleAndClaim(db, owner, now, [], claimMs, limit, isDead);
+}
+
+/**
+ * Marks `sent` rows (posted by `owner`) sent and claims what is due, in one transaction: a deliverer
+ * under load commits once per round instead of once per row sent and once per claim.
+ */
+export function settleAndClaim(db: Db, owner: string, now: number, sent: number[], claimMs: number, limit: number, isDead: (claimedBy: string) => boolean = () => false): OutboxRow[] {
+  if (!sent.length && limit <= 0) return [];
+  return transact(db, () => {
+    for (const id of sent) sentRow(db).run({ id, owner, now });
+    if (limit <= 0) return [];
+    const due = dueRows(db).all({ now, limit });
+    const verdicts = new Map<string, boolean>();
+    const orphaned = heldRows(db)
+      .all({ now, owner })
+      .filter((row) => {
+        const holder = row.claimedBy!;
+        if (!verdicts.has(holder)) verdicts.set(holder, isDead(holder));
+        return verdicts.get(holder)!;
+      });
+    const candidates = orphaned.length ? [...due, ...orphaned].sort((x, y) => x.id - y.id).slice(0, limit) : due;
+    const claimed: OutboxRow[] = [];
+    for (const row of candidates) {
+      const r = claimRow(db).run({ owner, until: now + claimMs, id: row.id, status: row.status, at: row.nextAttemptAt });
+      if (r.changes === 1) claimed.push(rowById(db).get({ id: row.id })!);
+    }
+    return claimed;
   });
-  const candidates = [...due, ...orphaned].sort((x, y) => x.id - y.id).slice(0, limit);
-  const claimed: OutboxRow[] = [];
-  for (const row of candidates) {
-    const r = db
-      .update(outbox)
-      .set({ status: 'sending', claimedBy: owner, nextAttemptAt: now + claimMs, attempts: sql`${outbox.attempts} + 1` })
-      .where(and(eq(outbox.id, row.id), eq(outbox.status, row.status), eq(outbox.nextAttemptAt, row.nextAttemptAt)))
-      .run();
-    if (r.changes === 1) claimed.push({ ...row, status: 'sending', claimedBy: owner, attempts: row.attempts + 1 });
-  }
-  return claimed;
 }
 
 export function markSent(db: Db, id: number, owner: string, now: number): void {
-  db.update(outbox).set({ status: 'sent', sentAt: now, lastError: null }).where(and(eq(outbox.id, id), eq(outbox.claimedBy, owner))).run();
+  sentRow(db).run({ id, owner, now });
 }
 
 /** Gives a claimed row back for another attempt at `at` (or gives up on it: `failed`). */
