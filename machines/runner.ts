@@ -163,7 +163,9 @@ export class ConversationRunner {
       const who = await currentRights(this.deps.backends.directory, decider);
       const requester = who.id === approval.requester ? who : await directoryActor(this.deps.backends.directory, approval.requester);
       const { decision: current } = await recheckApproval(this.deps, approval, requester);
-      const check = approval.required === 'approver' ? await this.approverCheck(approval, who) : undefined;
+      // Approvers are resolved for every request they answer, and for a confirmation someone else denies.
+      const routed = approval.required === 'approver' || (decision === 'deny' && who.id !== approval.requester);
+      const check = routed ? await this.approverCheck(approval, who) : undefined;
       const verdict = mayDecide(approval, who, decision, at, current, check);
       if (!verdict.ok) {
         expired = !!verdict.expired;
@@ -171,7 +173,8 @@ export class ConversationRunner {
           if (verdict.expired) this.expireDue(at);
           appendAudit(db, { kind: 'approval_refused', actor: who.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason, role: who.role } }, at);
         });
-        return this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
+        // Someone the request does not belong to learns that, and nothing of the request (its action, thread, state).
+        return verdict.outsider ? this.refusal('', verdict.reason) : this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
       }
       const votes = check && check.quorum > 1 && decision === 'approve' ? [...check.votes, who.id] : null;
       // Not yet the quorum: the approval is recorded, the card says "1 of 2 approved", nothing runs.
@@ -201,7 +204,8 @@ export class ConversationRunner {
       this.deps.crash('approval_stored');
       return this.deliverHeld(getApproval(db, approvalId)!);
     }).catch((err: unknown) => this.takenOverOr(found.conversationId, err));
-    if (r === BUSY) return this.refusedApproval(found, 'This conversation is busy with another request right now; nothing was decided. Please try again in a minute.');
+    // Whose request it is was not checked yet: the refusal shows nothing of it.
+    if (r === BUSY) return this.refusal('', 'This conversation is busy with another request right now; nothing was decided. Please try again in a minute.');
     // Expiring on a click expires every overdue request: each of them is reported, not only this one.
     if (expired) await this.deliverUndelivered();
     return r;
@@ -228,7 +232,10 @@ export class ConversationRunner {
     const at = now();
     const expired = transact(db, () => this.expireDue(at));
     await this.deliverUndelivered();
-    const revoked = await backends.access.revokeExpired(at);
+    // A backend that cannot revoke now keeps the grants due; the next sweep tries again (and IT sees the failure).
+    const sweptGrants = await backends.access.revokeExpired(at);
+    if (!sweptGrants.ok) this.deps.logger.warn({ backend: sweptGrants.error.backend, code: sweptGrants.error.code, detail: sweptGrants.error.detail }, 'could not revoke expired access grants; will retry');
+    const revoked = sweptGrants.ok ? sweptGrants.value.revoked : [];
     if (revoked.length) {
       transact(db, () => {
         for (const g of revoked) appendAudit(db, { kind: 'grant_revoked', actor: null, data: { grant: g.id, user: g.userId, system: g.system, level: g.level } }, at);
@@ -297,7 +304,8 @@ export class ConversationRunner {
    * which earlier approvals still count: only those of people who are still approvers.
    */
   private async approverCheck(approval: ApprovalRow, who: Actor): Promise<ApproverCheck> {
-    const decision = approvalDecision(approval);
+    // A confirmation is answered by its requester; the IT admins (its approvers, had it needed any) may stop it.
+    const decision = approval.required === 'requester' ? { ...approvalDecision(approval), required: 'approver' as const, approvers: 'admins' as const, approvals: 1 } : approvalDecision(approval);
     const spec = decision.approvers ?? 'admins';
     const route = await routeNow(this.deps.backends.directory, decision, approval.requester, { usergroups: this.deps.usergroups });
     const rightRole = spec === 'admins' ? who.role === 'admin' : who.role !== 'guest';

@@ -33,6 +33,29 @@ describe('mayDecide', () => {
     expect(mayDecide(c, { id: 'cto', role: 'admin' }, 'approve', 0, stillConfirmable).ok).toBe(true);
     expect(mayDecide(c, sam, 'approve', 0, stillConfirmable).ok).toBe(false);
   });
+  test('another admin may deny (stop) a confirmation; nobody else but the requester may', () => {
+    const c = pending({ requester: 'cto', required: 'requester' });
+    expect(mayDecide(c, sam, 'deny', 0, stillConfirmable)).toEqual({ ok: true });
+    expect(mayDecide(c, alice, 'deny', 0, stillConfirmable)).toEqual({ ok: false, reason: expect.stringMatching(/can deny this action/), outsider: true });
+    expect(mayDecide(c, { id: 'cto', role: 'admin' }, 'deny', 0, stillConfirmable)).toEqual({ ok: true });
+    // A route (the runner's): its eligible people may deny, others not.
+    const admins = (eligible: boolean) => ({ eligible, approvers: 'IT admins', votes: [], quorum: 1 });
+    expect(mayDecide(c, sam, 'deny', 0, stillConfirmable, admins(true)).ok).toBe(true);
+    expect(mayDecide(c, sam, 'deny', 0, stillConfirmable, admins(false)).ok).toBe(false);
+  });
+  test('a refusal says the verb that was refused, and an outsider learns nothing of the request’s state', () => {
+    expect(mayDecide(pending(), alice, 'deny', 0, stillConfirmable)).toMatchObject({ reason: 'Only IT admins can deny requests.', outsider: true });
+    expect(mayDecide(pending(), alice, 'approve', 0, stillConfirmable)).toMatchObject({ reason: 'Only IT admins can approve requests.', outsider: true });
+    const listed = { eligible: false, approvers: 'the listed approvers (cto)', votes: [], quorum: 1 };
+    expect(mayDecide(pending(), sam, 'deny', 0, stillConfirmable, listed)).toMatchObject({ reason: 'Only the listed approvers (cto) can deny this request.' });
+    const decided = pending({ status: 'approved', decidedBy: 'cto' });
+    expect(mayDecide(decided, alice, 'approve', 0, stillConfirmable)).toEqual({ ok: false, reason: 'Only IT admins can approve requests.', outsider: true });
+  });
+  test('a valid approver may deny, also after approving towards a quorum', () => {
+    const route = { eligible: true, approvers: 'IT admins', votes: ['sam'], quorum: 2 };
+    expect(mayDecide(pending(), sam, 'deny', 0, stillConfirmable, route)).toEqual({ ok: true });
+    expect(mayDecide(pending(), sam, 'approve', 0, stillConfirmable, route).ok).toBe(false);
+  });
   test('expired requests cannot be decided', () => expect(mayDecide(pending(), sam, 'approve', 1000, stillConfirmable)).toMatchObject({ ok: false, expired: true }));
   test('decided requests cannot be decided again', () => {
     expect(mayDecide(pending({ status: 'approved', decidedBy: 'cto' }), sam, 'approve', 0, stillConfirmable)).toMatchObject({ ok: false, reason: expect.stringContaining('cto') });

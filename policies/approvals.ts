@@ -8,7 +8,15 @@ export interface ApprovalFacts {
   decidedBy: string | null;
 }
 
-export type ApprovalVerdict = { ok: true } | { ok: false; reason: string; expired?: boolean };
+export type ApprovalVerdict =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: string;
+      expired?: boolean;
+      /** The decider may not answer this request at all: show them nothing of it, not even its state. */
+      outsider?: boolean;
+    };
 
 /**
  * Whether policy, as it stands now, still lets an action approved in the way `required` says run:
@@ -25,14 +33,10 @@ export function stillAllowed(required: Required, now: Decision): ApprovalVerdict
 }
 
 /**
- * Who may answer an approval, checked again on every click with the decider's rights now. Approve:
- * for `approver` approvals an admin who is not the requester; for `requester` confirmations only the
- * requester, and only while policy still lets them do it alone (`current`: policy's decision for the
- * requester's action now). Deny: the same people, and the requester may always withdraw their own.
- */
-/**
  * Who may approve a request that needs approvers, as routed now (policies/routing.ts): whether the
  * decider is one of them, whom that means in words, and who has approved so far (a quorum above 1).
+ * For a confirmation (`required: 'requester'`) it is the IT admins, who may deny (stop) it but never
+ * confirm it.
  */
 export interface ApproverCheck {
   eligible: boolean;
@@ -41,22 +45,49 @@ export interface ApproverCheck {
   quorum: number;
 }
 
+/**
+ * Whether the decider may answer this request at all, whatever its state: the people it belongs to.
+ * - Approve: for `approver` requests one of its approvers (the route; without one, an admin), never the
+ *   requester; for a `requester` confirmation only the requester.
+ * - Deny: the requester (withdrawing their own request), and everyone who could approve it. A
+ *   confirmation may also be denied by the IT admins other than the requester: stopping an irreversible
+ *   action someone is about to take alone is never only that person's call.
+ * Returns the refusal's reason, or null when they may answer.
+ */
+function outsiderReason(approval: ApprovalFacts, decider: Actor, decision: 'approve' | 'deny', route?: ApproverCheck): string | null {
+  const isRequester = decider.id === approval.requester;
+  if (isRequester) return null; // the requester's own wrong verb is refused below, with the request's words
+  const mayApprove = route ? route.eligible : decider.role === 'admin';
+  if (approval.required === 'requester') {
+    if (decision === 'approve') return 'Only the person who asked can confirm this action.';
+    return mayApprove ? null : 'Only the person who asked or an IT admin can deny this action.';
+  }
+  if (mayApprove) return null;
+  const who = route && route.approvers !== 'IT admins' ? route.approvers : 'IT admins';
+  return who === 'IT admins' ? `Only IT admins can ${decision} requests.` : `Only ${who} can ${decision} this request.`;
+}
+
+/**
+ * Who may answer an approval, checked again on every click with the decider's rights now (see
+ * outsiderReason for who the request belongs to). Someone it does not belong to learns only that
+ * (`outsider`), not its state. Then: a decided or expired request cannot be answered; the requester
+ * never approves a request that needs approvers; a confirmation is given only while policy still lets
+ * the requester do it alone (`current`: policy's decision for the requester's action now); the same
+ * approver does not count twice towards a quorum.
+ */
 export function mayDecide(approval: ApprovalFacts, decider: Actor, decision: 'approve' | 'deny', at: number, current: Decision, route?: ApproverCheck): ApprovalVerdict {
+  const outsider = outsiderReason(approval, decider, decision, route);
+  if (outsider) return { ok: false, reason: outsider, outsider: true };
   if (approval.status !== 'pending') {
     const by = approval.decidedBy ? ` by ${approval.decidedBy}` : '';
     return { ok: false, reason: `This request was already ${approval.status}${by}.` };
   }
   if (at >= approval.expiresAt) return { ok: false, reason: 'This request has expired; ask again if it is still needed.', expired: true };
   const isRequester = decider.id === approval.requester;
-  if (decision === 'deny' && isRequester) return { ok: true };
-  if (approval.required === 'requester') {
-    if (!isRequester) return { ok: false, reason: 'Only the person who asked can confirm this action.' };
-    return decision === 'approve' ? stillAllowed('requester', current) : { ok: true };
-  }
-  if (isRequester) return { ok: false, reason: 'You cannot approve your own request; another admin must.' };
-  if (!route) return decider.role === 'admin' ? { ok: true } : { ok: false, reason: 'Only IT admins can approve requests.' };
-  if (!route.eligible) return { ok: false, reason: route.approvers === 'IT admins' ? 'Only IT admins can approve requests.' : `Only ${route.approvers} can approve this request.` };
-  if (decision === 'approve' && route.votes.includes(decider.id)) {
+  if (decision === 'deny') return { ok: true };
+  if (approval.required === 'requester') return stillAllowed('requester', current);
+  if (isRequester) return { ok: false, reason: 'You cannot approve your own request; another approver must.' };
+  if (route && route.votes.includes(decider.id)) {
     const more = route.quorum - route.votes.length;
     return { ok: false, reason: `You have already approved this request; it needs ${more} more approval${more === 1 ? '' : 's'} from someone else.` };
   }
