@@ -2,13 +2,15 @@ import { recentMessages } from '../../db/messages';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
+import { canonicalText } from '../llm/canonical';
 import { bareNames, personMentions } from '../llm/mentions';
 import type { RequesterProfile, ResolvedPerson } from '../llm/provider';
 import type { DialogueState, Plan } from '../types';
 import type { Actor } from '../../policies/types';
+import { valueOr } from '../../tools/backends/types';
 
 export async function requesterProfile(deps: AgentDeps, requester: Actor): Promise<RequesterProfile> {
-  const devices = await deps.backends.mdm.listByOwner(requester.id);
+  const devices = valueOr(await deps.backends.mdm.listByOwner(requester), []);
   return {
     id: requester.id,
     role: requester.role,
@@ -22,14 +24,15 @@ export async function requesterProfile(deps: AgentDeps, requester: Actor): Promi
 async function resolvePeople(deps: AgentDeps, message: string, systems: string[], dialogue: DialogueState | null | undefined): Promise<ResolvedPerson[]> {
   const mentions: string[] = [];
   // A request held back by "whom do you mean?" is planned again with this message: its people count too.
-  for (const text of [message, dialogue?.unresolved ?? ''].map((t) => t.toLowerCase())) {
+  // Read as the planner reads it: look-alike characters folded, invisible ones dropped (machines/llm/canonical.ts).
+  for (const text of [message, dialogue?.unresolved ?? ''].map((t) => canonicalText(t).toLowerCase())) {
     mentions.push(...personMentions(text, systems).map((m) => m.text).slice(0, 5), ...bareNames(text, systems));
   }
   if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
   const resolved: ResolvedPerson[] = [];
   for (const mention of new Set(mentions)) {
-    const user = await deps.backends.directory.find(mention);
-    const devices = user ? await deps.backends.mdm.listByOwner(user.id) : [];
+    const user = valueOr(await deps.backends.directory.find(mention), null);
+    const devices = user ? valueOr(await deps.backends.mdm.listByOwner(user), []) : [];
     resolved.push({ mention, person: user ? { id: user.id, name: user.name, devices: devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });
   }
   return resolved;
@@ -42,7 +45,7 @@ export async function propose(deps: AgentDeps, input: ProposeInput, signal: Abor
   const last = history[history.length - 1];
   if (last && last.role === 'user' && last.content === input.message) history.pop();
   while (history.length > deps.historyMessages) history.shift();
-  const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems()]);
+  const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems().then((r) => valueOr(r, []))]);
   const people = await resolvePeople(deps, input.message, systemIds, input.dialogue);
   return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds, people, dialogue: input.dialogue }, signal));
 }

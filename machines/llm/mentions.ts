@@ -33,6 +33,13 @@ export const PRONOUN = /\b(?:her|his|their|him|them|she|he)\b/;
 const AFTER_PERSON =
   "(?=\\s*(?:$|[,.!?;:)]|\\s(?:please|pls|too|also|asap|urgently|immediately|again|and|or|but|on|in|to|at|from|with|so|because|since|as|who|whose|now|today|tonight|tomorrow|this|next|by|until|before|after|while|when|if|thanks|thank|she|he|they|it|is|was|has|needs|can't|cannot)\\b))";
 
+/** A letter of a name in any script, and the characters a user id may hold. */
+const N0 = '\\p{L}';
+const N = '[\\p{L}\\p{N}._-]';
+/** Word boundaries that know non-ASCII letters (`\b` does not: "alíce" has one after "í"). */
+const B = '(?<![\\p{L}\\p{N}_])';
+const E = '(?![\\p{L}\\p{N}_])';
+
 export interface PersonMention {
   /** The name, id or email as written (lowercased). */
   text: string;
@@ -54,18 +61,21 @@ export function personMentions(text: string, systems: readonly string[] = []): P
     const clean = t.replace(/^@/, '').replace(/[.,!?;:]+$/, '');
     if (candidate(clean, systems)) found.push({ text: clean, strong, at });
   };
-  for (const m of text.matchAll(/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/g)) add(m[0], m.index, true);
-  for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*)['’]s\b/g)) add(m[1]!, m.index, true);
-  for (const m of text.matchAll(/\b(?:give|grant|user)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\b(?!['’]s)/g)) add(m[1]!, m.index, true);
-  for (const m of text.matchAll(/\b(?:add|invite|onboard)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\s+(?:to|on|in)\b/g)) add(m[1]!, m.index, true);
-  for (const m of text.matchAll(new RegExp(`\\b(?:for|of|on behalf of)\\s+(?:the\\s+)?@?([a-z][a-z0-9._-]*)\\b(?!['’]s)${AFTER_PERSON}`, 'g'))) add(m[1]!, m.index, true);
+  const re = (source: string) => new RegExp(source, 'gu');
+  for (const m of text.matchAll(re(`${B}[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}.-]+\\.[\\p{L}]{2,}`))) add(m[0], m.index, true);
+  for (const m of text.matchAll(re(`@?${B}(${N0}${N}*)['’]s${E}`))) add(m[1]!, m.index, true);
+  for (const m of text.matchAll(re(`\\b(?:give|grant|user)\\s+(?:the\\s+)?@?(${N0}${N}*)${E}(?!['’]s)`))) add(m[1]!, m.index, true);
+  for (const m of text.matchAll(re(`\\b(?:add|invite|onboard)\\s+(?:the\\s+)?@?(${N0}${N}*)\\s+(?:to|on|in)\\b`))) add(m[1]!, m.index, true);
+  for (const m of text.matchAll(re(`\\b(?:for|of|on behalf of)\\s+(?:the\\s+)?@?(${N0}${N}*)${E}(?!['’]s)${AFTER_PERSON}`))) add(m[1]!, m.index, true);
   // "alice lost …", "the intern can't …", "Ivy Intern says …": a name (one or two words) starting the sentence.
-  for (const m of text.matchAll(/(?:^|[,;:.]\s*|\b(?:that|and|but|so)\s+)(?:the\s+)?@?([a-z][a-z0-9._-]*(?: [a-z][a-z0-9._-]*)?)\s+(?:lost|needs|wants|forgot|says|said|reports|reported|can'?t|cannot|couldn'?t|is locked|has lost|is locked out|is starting|starts|started|joined)\b/g)) {
+  for (const m of text.matchAll(
+    re(`(?:^|[,;:.]\\s*|\\b(?:that|and|but|so)\\s+)(?:the\\s+)?@?(${N0}${N}*(?: ${N0}${N}*)?)\\s+(?:lost|needs|wants|forgot|says|said|reports|reported|can'?t|cannot|couldn'?t|is locked|has lost|is locked out|is starting|starts|started|joined)\\b`),
+  )) {
     const words = m[1]!.split(' ');
     if (words.every((w) => candidate(w, systems) && !THINGS.has(w))) add(m[1]!, m.index + m[0].indexOf(m[1]!), true);
   }
   // "reset intern password", "lock the alice laptop": a name right before what it owns.
-  for (const m of text.matchAll(/\b(?:reset|unlock|lock|wipe|restart|reboot|check)\s+(?:the\s+)?@?([a-z][a-z0-9._-]*)\s+(?:password|account|login|laptop|device|computer|mac|machine)\b/g)) add(m[1]!, m.index, false);
+  for (const m of text.matchAll(re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?@?(${N0}${N}*)\\s+(?:password|account|login|laptop|device|computer|mac|machine)\\b`))) add(m[1]!, m.index, false);
   const seen = new Set<string>();
   return found
     .sort((a, b) => a.at - b.at)
@@ -98,7 +108,7 @@ const EVERYDAY = new Set(
 export function bareNames(text: string, systems: readonly string[] = [], limit = 6): string[] {
   const patterned = new Set(personMentions(text, systems).map((m) => m.text));
   const out = new Set<string>();
-  for (const m of text.matchAll(/@?\b([a-z][a-z0-9._-]*[a-z0-9])\b(?!['’]s)/g)) {
+  for (const m of text.matchAll(new RegExp(`@?${B}(${N0}(?:${N}*[\\p{L}\\p{N}])?)${E}(?!['’]s)`, 'gu'))) {
     const w = m[1]!;
     if (out.size >= limit) break;
     if (EVERYDAY.has(w) || THINGS.has(w) || patterned.has(w) || !candidate(w, systems)) continue;

@@ -1,6 +1,8 @@
 import { findTool } from '../../tools/registry';
 import type { DialogueState, Plan, RawCall } from '../types';
+import { canonicalText } from './canonical';
 import { bareNames, personMentions, PRONOUN } from './mentions';
+import { describedPerson, namesEveryone, namesSelf, readPeople, type Reading } from './people-in-message';
 import { correctSpelling } from './spelling';
 import type { ProposeRequest } from './provider';
 
@@ -20,6 +22,8 @@ const STOPWORDS = new Set(
 interface Clause {
   /** Who the clause is about when a trailing "and alice's" named it apart from the request's words. */
   about?: string;
+  /** Whom the clause is about when a list named several ("for alice and the intern"): one clause each. */
+  subject?: Subject;
   raw: string;
   text: string;
 }
@@ -27,7 +31,7 @@ interface Clause {
 /** Lowercased, quotes straightened, typos corrected, except in `names` (people the directory knows). */
 function normalize(s: string, names: ReadonlySet<string> = new Set()): string {
   return correctSpelling(
-    s
+    canonicalText(s)
       .replace(/[\u2018\u2019\u02bc]/g, "'")
       .replace(/[\u201c\u201d]/g, '"')
       .toLowerCase()
@@ -72,16 +76,19 @@ type Subject =
   /** "her laptop" with nobody named before: ask whose. */
   | { kind: 'unclear' }
   /** A known person's name, written where no pattern says it is the target ("sorry, I meant alice"): ask, or take it as the answer to "who?". */
-  | { kind: 'bare'; person: { id: string; name: string; devices: string[] } };
+  | { kind: 'bare'; person: { id: string; name: string; devices: string[] } }
+  /** Someone described, not named ("my colleague", "a contractor"): ask who. */
+  | { kind: 'described'; who: string };
 
 /**
  * `earlier` is the person an earlier clause of the same message named ("alice can't log in, reset her
  * password"); failing that, a pronoun refers to the person this thread talked about last.
  */
-function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject, { kind: 'person' }>): Subject {
+function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject, { kind: 'person' }>, excluded: readonly string[] = []): Subject {
   const resolved = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
   const person = (p: { id: string; name: string; devices: string[] }): Subject => (p.id === req.requester.id ? { kind: 'self' } : { kind: 'person', ...p });
   for (const m of personMentions(text, req.systemIds ?? [])) {
+    if (excluded.includes(m.text)) continue;
     const p = resolved.get(m.text);
     if (p) return person(p);
     // A weak mention the directory was asked about and does not know is not a person ("reset okta password").
@@ -89,24 +96,44 @@ function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject,
     // Unknown to the directory (or not looked up): asked about, never replaced by the requester.
     return { kind: 'unknown', name: m.text };
   }
+  const bare = bareNames(text, req.systemIds ?? [])
+    .filter((w) => !excluded.includes(w))
+    .map((w) => resolved.get(w))
+    .find((p) => p && p.id !== req.requester.id);
+  // "my colleague can't log in": someone else, unnamed. Named as well ("my colleague alice"), it is them.
+  const described = namesSelf(text) ? null : describedPerson(text);
+  if (described) return bare ? { kind: 'person', ...bare } : { kind: 'described', who: described };
   if (PRONOUN.test(text)) {
     if (earlier) return earlier;
     const last = req.dialogue?.lastPerson ? resolved.get(req.dialogue.lastPerson) : null;
     return last ? person(last) : { kind: 'unclear' };
   }
-  const bare = bareNames(text, req.systemIds ?? [])
-    .map((w) => resolved.get(w))
-    .find((p) => p && p.id !== req.requester.id);
-  return bare ? { kind: 'bare', person: bare } : { kind: 'self' };
+  if (bare) return { kind: 'bare', person: bare };
+  // "reset the password" right after talking about alice: hers or the requester's? Ask.
+  const last = req.dialogue?.lastPerson ? resolved.get(req.dialogue.lastPerson) : null;
+  if (last && last.id !== req.requester.id && !excluded.includes(last.id) && !namesSelf(text) && THE_THING.test(text)) return { kind: 'bare', person: last };
+  return { kind: 'self' };
 }
 
-type Unsure = Extract<Subject, { kind: 'unknown' | 'unclear' | 'bare' }>;
-const isUnsure = (s: Subject): s is Unsure => s.kind === 'unknown' || s.kind === 'unclear' || s.kind === 'bare';
+/** A thing named with "the", not "my": after talking about someone else, it may be theirs. */
+const THE_THING = /\bthe (?:password|account|login|laptop|computer|device|machine|mac|notebook|pc|access)\b/;
+
+type Unsure = Extract<Subject, { kind: 'unknown' | 'unclear' | 'bare' | 'described' }>;
+const isUnsure = (s: Subject): s is Unsure => s.kind === 'unknown' || s.kind === 'unclear' || s.kind === 'bare' || s.kind === 'described';
 
 function whoQuestion(subject: Unsure): string {
   if (subject.kind === 'unknown') return `I don't know anyone called "${subject.name}" in the directory. Who do you mean? Their user id or email works.`;
   if (subject.kind === 'bare') return `Is this for ${subject.person.name} (${subject.person.id}) or for you? Say "${subject.person.id}'s" or "mine".`;
+  if (subject.kind === 'described') return `${describedQuestion(subject.who)} Tell me their name or email.`;
   return 'Whose device or account do you mean? Give me their name, user id or email.';
+}
+
+/** "my colleague" → "Who is your colleague?"; "a contractor" → "Which contractor do you mean?"; "someone's" → "Whose do you mean?" */
+function describedQuestion(who: string): string {
+  if (/^(?:my|our)\b/.test(who)) return `Who is ${who.replace(/^(?:my|our)\b/, 'your')}?`;
+  const noun = who.split(' ').pop()!;
+  if (/^(?:someone|somebody|else|person|user|employee)$/.test(noun)) return 'Who do you mean?';
+  return `Which ${noun} do you mean?`;
 }
 
 const SYSTEM_ALIASES: Record<string, string> = {
@@ -210,10 +237,16 @@ const RE = {
   approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:waiting|pending) (?:on|for) (?:me|my)\b|\bsign[- ]?off on\b|\bneeds? my (?:ok|okay|approval|sign[- ]?off|go[- ]ahead)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
   myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b|\b(?:active|current) (?:grants?|access)\b.*\b(?:i|me|my)\b|\bwhat (?:do )?i (?:have|got) access to\b/,
   myTickets: /\b(?:what|which|any) (?:of my )?(?:tickets|cases) (?:are|do i have|have i)\b|\bwhat (?:did|have) i (?:file|filed|open|opened|raise|raised|submit|submitted|log|logged|report|reported)\b|\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
+  accessQuestion:
+    /^(?:what|which|does|do|has|have|is|can|show|list|tell me|check|see|view|how much)\b.*\b(?:access|permissions?|grants?|rights)\b|\b(?:what|which)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:have|has|got|hold|holds)\b|\b(?:access|permissions?|grants?) (?:of|for)\b.*\?$/,
+  accessRequest: /\b(?:need|needs|want|wants|request|give|grant|get|add|provide|like|requires?|set up|enable)\b/,
+  ticketsQuestion: /\b(?:what|which|show|list|see|any|view|check|how many)\b.*\b(?:tickets|cases)\b|\b(?:tickets|cases) (?:of|for|from|by|opened by|filed by)\b/,
   cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
   no: /^(?:no|nope|nah|no thanks|no thank you|not now|don'?t)\b/,
+  bareNo: /^(?:no|nope|nah|no thanks|no thank you|not now|no way|don'?t|no,? (?:don'?t|stop|cancel)(?: it| that)?|no,? (?:i )?changed my mind|stop)[\s.!]*$/,
+  actionVerb: /\b(?:lock|restart|reboot|wipe|erase|reset|check|give|grant|open|create|file|run)\b/,
   yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
 };
 
@@ -248,6 +281,64 @@ interface Override {
 
 const notUnderstood = new WeakSet<Plan>();
 
+/** What a clause asks for that acts on someone (not a read-only question). */
+const ACTING = [RE.wipe, RE.stolen, RE.lock, RE.restart, RE.password, RE.access, RE.diagnostic];
+
+/** "alice's", "Alice Anders's", "your colleague's": whose something is, in a reply. */
+function whoseName(subject: Subject): string {
+  if (subject.kind === 'person') return `${subject.name}'s`;
+  if (subject.kind === 'bare') return `${subject.person.name}'s`;
+  if (subject.kind === 'unknown') return `"${subject.name}"'s`;
+  if (subject.kind === 'described') return `${subject.who.replace(/^(?:my|our)\b/, 'your')}'s`;
+  return "someone else's";
+}
+
+/**
+ * "reset passwords for alice and the intern", "restart alice's and the intern's laptops": one clause per
+ * person, so each is planned (and decided by policy) on its own and none is silently dropped.
+ */
+function eachPerson(c: Clause, req: ProposeRequest): Clause[] {
+  if (c.about !== undefined || c.subject) return [c];
+  const resolved = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
+  const kept = readPeople(c.text, req.systemIds ?? []).kept;
+  const listed = listedPeople(kept, (w) => SELF_WORDS.has(w) || resolved.has(w));
+  if (listed.length < 2 || !listed.some((w) => resolved.get(w))) return [c];
+  return listed.map((w): Clause => {
+    const p = resolved.get(w);
+    const subject: Subject = SELF_WORDS.has(w) || p?.id === req.requester.id ? { kind: 'self' } : p ? { kind: 'person', ...p } : { kind: 'unknown', name: w };
+    return { ...c, subject };
+  });
+}
+
+const SELF_WORDS = new Set(['me', 'mine', 'myself']);
+
+/** Names joined by "and", "&" or commas ("alice, bob and the intern's"), each accepted by `isPerson`; [] when none. */
+function listedPeople(text: string, isPerson: (w: string) => boolean): string[] {
+  const tokens = text.match(/[\p{L}\p{N}._@'’-]+|[,&]/gu) ?? [];
+  const clean = (w: string) => w.replace(/^@/, '').replace(/['’]s$/, '').replace(/[.]+$/, '');
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isPerson(clean(tokens[i]!))) continue;
+    const run = [clean(tokens[i]!)];
+    let j = i + 1;
+    for (;;) {
+      let k = j;
+      let joined = false;
+      while (k < tokens.length && [',', '&', 'and', 'the'].includes(tokens[k]!)) {
+        if (tokens[k] !== 'the') joined = true;
+        k++;
+      }
+      if (!joined || k >= tokens.length || !isPerson(clean(tokens[k]!))) break;
+      run.push(clean(tokens[k]!));
+      j = k + 1;
+    }
+    if (run.length >= 2) return [...new Set(run)];
+  }
+  return [];
+}
+
+/** The thread's memory as it was, for a reply that changes nothing. */
+const dialogue0 = (req: ProposeRequest): DialogueState | null => req.dialogue ?? null;
+
 /** True for the plan that says the rules did not understand the message (a classifier may guess). */
 export const isNotUnderstood = (plan: Plan): boolean => notUnderstood.has(plan);
 
@@ -257,7 +348,7 @@ export const isNotUnderstood = (plan: Plan): boolean => notUnderstood.has(plan);
  * other message finds whom and what it is about. A guess never picks a remote command by itself.
  */
 export function offlinePlan(req: ProposeRequest, hint?: string, override?: Override): Plan {
-  const raw = req.message.slice(0, 4000);
+  const raw = canonicalText(req.message.slice(0, 4000));
   const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
   const whole = normalize(raw, names);
   const me = req.requester;
@@ -275,16 +366,47 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
 
   const lastAssistant = [...req.history].reverse().find((m) => m.role === 'assistant');
   const offered = req.dialogue?.offer === 'ticket' || (!!lastAssistant && /open a ticket|ticket for (?:it|you)/i.test(lastAssistant.content));
-  if (offered && RE.no.test(whole) && whole.length < 40) return { text: "OK, I won't open a ticket. Anything else?", calls: [], dialogue: null };
+  if (offered && (RE.bareNo.test(whole) || (RE.no.test(whole) && whole.length < 40 && !RE.actionVerb.test(whole)))) {
+    return { text: "OK, I won't open a ticket. Anything else?", calls: [], dialogue: null };
+  }
+  // A bare "no" with nothing offered: it declines the question asked, or withdraws the request just made
+  // (a confirmation or an approval waiting in this thread). It is never a request of its own.
+  if (RE.bareNo.test(whole)) {
+    if (req.dialogue?.pending || req.dialogue?.unresolved) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
+    if (lastAssistant && /\brequest apr_|\bconfirm\b|\bapproval\b/i.test(lastAssistant.content)) return { text: null, calls: [], withdraw: true, dialogue: null };
+    return { text: 'OK. Anything else I can help with?', calls: [], dialogue: null };
+  }
+  const confirmation = lastAssistant ? /confirm it yourself[^]*?\(request (apr_[a-z0-9]+)/i.exec(lastAssistant.content) : null;
+  if (confirmation && RE.yes.test(whole) && whole.length < 40) {
+    const id = confirmation[1]!;
+    return { text: `I can't take a confirmation in chat: press Confirm on request ${id} (in the CLI: --approve ${id}). Say "cancel that" to withdraw it.`, calls: [], dialogue: dialogue0(req) };
+  }
   if (offered && RE.yes.test(whole) && whole.length < 40) {
     const previousAsk = [...req.history].reverse().find((m) => m.role === 'user');
     const about = previousAsk?.content ?? raw;
+    // "yes" to the offer made after a bare "no" or "yes": there is nothing to file.
+    if (RE.bareNo.test(normalize(about)) || RE.yes.test(normalize(about)) || normalize(about).replace(/[^a-z]/g, '').length < 4) {
+      return { text: 'What should the ticket say? Describe the problem in a sentence and I\'ll offer to open it.', calls: [], dialogue: null };
+    }
     return {
       text: null,
       calls: [call('create_support_ticket', { summary: summaryFrom(about), description: about.slice(0, 4000), priority: priorityFrom(normalize(about)) })],
     };
   }
 
+  const selfInMessage = namesSelf(readPeople(whole, req.systemIds ?? []).kept);
+  // Whom the message excluded ("not alice's", "don't touch the intern's laptop, restart mine"): never a target.
+  const resolvedAll = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
+  const excludedUsers = new Map<string, string>();
+  const excludedDevices = new Map<string, string>();
+  const noteExcluded = (r: Reading) => {
+    for (const m of r.excluded) {
+      const p = resolvedAll.get(m);
+      if (!p || p.id === me.id) continue;
+      excludedUsers.set(p.id, p.name);
+      for (const d of p.devices) excludedDevices.set(d, p.name);
+    }
+  };
   let offer: DialogueState['offer'];
   let lastPerson = req.dialogue?.lastPerson;
   let lastDevice = req.dialogue?.lastDevice;
@@ -297,7 +419,8 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     if (explicit[0]) return (lastDevice = explicit[0]);
     // "wipe it": the device this thread was just talking about.
     const refersBack = /\bit\b/.test(clauseText) && !new RegExp(`\\b${DEVICE_WORDS}\\b`).test(clauseText);
-    if (lastDevice && subject.kind === 'self' && refersBack) return lastDevice;
+    // "my laptop is slow too, restart it": the message's own "my" beats what the thread talked about.
+    if (lastDevice && subject.kind === 'self' && refersBack && !selfInMessage) return lastDevice;
     // "lock it" with nothing talked about before is not necessarily the requester's device: ask.
     if (refersBack && subject.kind === 'self' && !lastDevice && req.history.length) subject = { kind: 'unclear' };
     if (isUnsure(subject)) {
@@ -352,11 +475,13 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   };
 
   let earlier: Extract<Subject, { kind: 'person' }> | undefined;
-  for (const c of clauses(raw, names)) {
+  for (const c of clauses(raw, names).flatMap((c) => eachPerson(c, req))) {
     const t = c.text;
     const devices = deviceIds(c.raw);
     const tickets = ticketIds(c.raw);
-    const named = c.about !== undefined ? subjectOf(c.about, req) : subjectOf(t, req, earlier);
+    const reading = readPeople(t, req.systemIds ?? []);
+    noteExcluded(reading);
+    const named = c.subject ?? (c.about !== undefined ? subjectOf(c.about, req) : subjectOf(reading.focus, req, earlier, reading.excluded));
     // The answer to "whom do you mean?" replans only the clauses that asked it: the others were done already.
     if (override?.clauses === 'unsure' && !isUnsure(named)) continue;
     const subject = override?.subject ?? named;
@@ -375,12 +500,26 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       calls.push(call('list_pending_approvals', {}));
       continue;
     }
+    // A question about someone else's access or tickets is read-only, and only the requester's own can be shown.
+    if (RE.accessQuestion.test(t) && !RE.accessRequest.test(t) && subject.kind !== 'self') {
+      notes.push(`I can only show your own access ("what access do I have?"), not ${whoseName(subject)}. An IT admin can look theirs up in the access system.`);
+      continue;
+    }
+    if (RE.ticketsQuestion.test(t) && !tickets.length && subject.kind !== 'self') {
+      notes.push(`I can only list your own tickets ("my open tickets"), not ${whoseName(subject)}. A ticket I can check by its id, like IT-1042.`);
+      continue;
+    }
     if (RE.myAccess.test(t) && subject.kind === 'self') {
       calls.push(call('list_my_access', {}));
       continue;
     }
     if (RE.myTickets.test(t) && !tickets.length && !RE.createTicket.test(t)) {
       calls.push(call('list_my_tickets', {}));
+      continue;
+    }
+    // "wipe all laptops", "reset everyone's password": one named person or device at a time.
+    if (namesEveryone(reading.kept) && ACTING.some((re) => affirmed(t, re))) {
+      notes.push("I act on one named person or device at a time, so I won't do that for everyone. Whose do you mean? Tell me a name, email or device id (for many at once, I can open a ticket for IT).");
       continue;
     }
     if (affirmed(t, RE.wipe)) {
@@ -470,7 +609,13 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     }
   };
 
-  const unique = dedupe(calls);
+  // The safety net under all of the above: nothing is proposed for someone the message excluded.
+  const unique = dedupe(calls).filter((c) => {
+    const args = JSON.parse(c.arguments) as { user?: unknown; device_id?: unknown };
+    const whose = excludedUsers.get(String(args.user)) ?? excludedDevices.get(String(args.device_id));
+    if (whose) notes.push(`I left ${whose}'s alone, as you said.`);
+    return !whose;
+  });
   const dialogue = (extra: Partial<DialogueState> = {}): DialogueState => ({
     ...(lastPerson ? { lastPerson } : {}),
     ...(lastDevice ? { lastDevice } : {}),

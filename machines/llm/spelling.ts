@@ -22,7 +22,7 @@ const SHORTHAND: Record<string, string> = {
 
 const VOCABULARY = [
   'password', 'laptop', 'computer', 'machine', 'device', 'slow', 'sluggish', 'freezing', 'frozen', 'crashing', 'battery',
-  'restart', 'reboot', 'reset', 'forgot', 'access', 'permissions', 'ticket', 'tickets', 'status', 'approvals', 'approve',
+  'reset', 'forgot', 'access', 'permissions', 'ticket', 'tickets', 'status', 'approvals', 'approve',
   'pending', 'waiting', 'github', 'salesforce', 'please', 'diagnostic', 'check', 'broken', 'account', 'locked', 'stolen',
 ];
 
@@ -48,7 +48,11 @@ export function editDistance(a: string, b: string, max: number): number {
 /** Reversible device commands: reached only by a swap of two neighbouring letters, never by a different letter. */
 const SWAP_ONLY = ['lock', 'restart', 'reboot'];
 
-const known = new Set([...VOCABULARY, ...SWAP_ONLY]);
+/** Real words one edit from a vocabulary word, which must stay what they are ("show me", not "slow me"). */
+const REAL_WORDS =
+  'show shows rest restore restored slot snow stats states statue writing wanting wasting warning locker locket ticker ticked chick cheek devise passport resent pleased slew'.split(' ');
+
+const known = new Set([...VOCABULARY, ...SWAP_ONLY, ...REAL_WORDS]);
 
 function isNeighbourSwap(word: string, target: string): boolean {
   if (word.length !== target.length) return false;
@@ -77,5 +81,6 @@ function correctWord(word: string): string {
 
 /** `text` (lowercased) with each word corrected, except `keep` (names); punctuation and spacing are kept. */
 export function correctSpelling(text: string, keep: ReadonlySet<string> = new Set()): string {
-  return text.replace(/[a-z]+/g, (w) => (keep.has(w) ? w : correctWord(w)));
+  // Whole words in any script: a name with an accented letter ("alíce") is left alone, not corrected in pieces.
+  return text.replace(/\p{L}+/gu, (w) => (keep.has(w) ? w : correctWord(w)));
 }

@@ -1,0 +1,107 @@
+import { personMentions, PRONOUN } from './mentions';
+
+// Who a message is *not* about, and who it only describes. The planner's rule is that a person named
+// other than the requester is the target or gets a question, never the requester; this file keeps the
+// converse just as true: a person the message excludes ("not alice's", "don't touch alice's laptop",
+// "the intern's laptop is fine but…", "sam said I should…") is never the target, and someone only
+// described ("my colleague", "a contractor", "someone's laptop") is asked about, never replaced by the
+// requester. Everything here reads lowercased, normalised text and is pure.
+
+/** The requester pointing at what is theirs: "my laptop", "mine", "for me" (not "my colleague"). */
+const RELATIONS =
+  "colleagues?|co-?workers?|boss|manager|supervisor|team ?mates?|team members?|team lead|lead|contractors?|consultants?|freelancers?|temps?|vendors?|employees?|staff members?|users?|friends?|direct reports?|reports?|new hires?|hires?|new starters?|starters?|new joiners?|joiners?|visitors?|guests?|clients?|customers?|partners?|assistants?|secretary|wife|husband|partner|son|daughter|dad|mom|mum|father|mother|brother|sister|person|people|guy|girl|lady|dude|developers?|engineers?|designers?|coworker";
+const SELF_RE = new RegExp(`\\b(?:mine|myself|my own|for me)\\b|\\bmy\\b(?!\\s+(?:new\\s+|other\\s+|former\\s+|old\\s+)?(?:${RELATIONS})\\b)`);
+
+export function namesSelf(text: string): boolean {
+  return SELF_RE.test(text);
+}
+
+/** Someone described but not named: "my colleague", "a contractor", "the laptop of my teammate", "someone's". */
+const DESCRIBED = new RegExp(
+  `\\b(?:my|our|a|an|one of (?:my|our)|this|that|some|the|his|her|their)\\s+(?:new\\s+|other\\s+|former\\s+|old\\s+)?(${RELATIONS})(?:['’]s)?\\b|\\b(someone|somebody|someone else|somebody else|another (?:person|user|employee))(?:['’]s)?\\b`,
+);
+
+/** The description as written ("my colleague"), or null when the text describes nobody. */
+export function describedPerson(text: string): string | null {
+  const m = DESCRIBED.exec(text);
+  return m ? m[0].replace(/['’]s$/, '') : null;
+}
+
+/** More than one person or device at once: "wipe all laptops", "everyone's laptops", "reset all passwords". */
+const BULK =
+  /\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+|their\s+|these\s+|those\s+)?(?:(?!my\b)[a-z-]+\s+)?(?:laptops?|devices?|computers?|machines?|macs?|passwords?|accounts?|users?|employees?|staff|people|members)\b|\b(?:everyone|everybody)(?:['’]s)?\b|\b(?:whole|entire)\s+(?:team|company|org|organi[sz]ation|department|office|fleet)\b/;
+
+export function namesEveryone(text: string): boolean {
+  return BULK.test(text);
+}
+
+/** A part of a clause that is said *not* to be the target: it starts with a negation, or says all is well. */
+const NEGATED_PART = /^(?:(?:and|but|so|ok|okay|oh|just|please)\s+)*(?:don'?t|do not|never|not|no need to|no need for|leave|skip|stop|without)\b/;
+const FINE_PART = /\b(?:is|are|'s|seems?|looks?)\s+(?:totally\s+|perfectly\s+|all\s+|still\s+)?(?:fine|ok|okay|good|working|alright|all right)\b|\bworks(?:\s+(?:fine|well|great))?\b/;
+const ACTION = /\b(?:restart|reboot|lock|wipe|erase|reset|check|scan|run|diagnose|fix|give|grant|open|unlock|look at)\b/;
+/** "not alice's", "rather than the intern's", "instead of mine": an owner named only to be excluded. */
+const EXCLUDED_INLINE =
+  /\b(?:not|rather than|instead of|except(?: for)?|other than|apart from|but not)\s+(?:for\s+|on\s+)?(?:the\s+)?(?:@?[\p{L}\p{N}._-]+['’]s|mine|me|my\s+[a-z]+|@?[\p{L}\p{N}._@-]+)(?:\s+(?:laptop|computer|device|machine|mac|password|account|one))?/gu;
+/** "sam said", "alice told me", "my boss wants me to": who speaks is not who the request is for. */
+const SPEECH = /^\s*(?:said|says|told me|tells me|asked me|asks me|wants me|suggested|suggests|thinks|mentioned|recommended|reckons)\b(?:\s+(?:that|to))?/;
+
+/** Splits a clause into its parts: commas, semicolons, "but", "whereas", "and don't …". */
+function parts(text: string): string[] {
+  return text
+    .split(/\s*[,;]\s*|\s+(?:but|however|whereas|though|although|while)\s+|\s+and\s+(?=(?:don'?t|do not|not|never|leave)\b)/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
+
+export interface Reading {
+  /** The text that may name the target: excluded owners and speakers removed. */
+  kept: string;
+  /** The part asking for the action, when it names an owner itself ("…, can you restart mine?"). */
+  focus: string;
+  /** Mentions the message names only to exclude them (lowercased, as personMentions gives them). */
+  excluded: string[];
+  /** The requester was excluded ("not mine", "don't lock my laptop, lock alice's"). */
+  selfExcluded: boolean;
+}
+
+/** Reads whom a clause excludes, and which of its parts asks for the action. */
+export function readPeople(text: string, systems: readonly string[] = []): Reading {
+  const excluded: string[] = [];
+  let selfExcluded = false;
+  const drop = (piece: string) => {
+    excluded.push(...personMentions(piece, systems).map((m) => m.text));
+    for (const m of piece.matchAll(/@?([\p{L}\p{N}._-]+)['’]s\b/gu)) excluded.push(m[1]!);
+    if (/\b(?:my|mine|me|myself)\b/.test(piece)) selfExcluded = true;
+  };
+  const kept: string[] = [];
+  for (const part of parts(text)) {
+    if (NEGATED_PART.test(part) || (FINE_PART.test(part) && !ACTION.test(part))) {
+      drop(part);
+      continue;
+    }
+    const rest = part.replace(EXCLUDED_INLINE, (piece) => {
+      drop(piece);
+      return ' ';
+    });
+    kept.push(rest.replace(/\s+/g, ' ').trim());
+  }
+  let keptText = kept.filter(Boolean).join(', ');
+  // Reported speech: the speaker is not the target when the request is about the requester's own things
+  // ("sam said I should lock my laptop"); a pronoun back to them ("alice says she can't…") keeps them.
+  for (const m of personMentions(keptText, systems)) {
+    const at = keptText.indexOf(m.text);
+    const after = keptText.slice(at + m.text.length);
+    const speech = SPEECH.exec(after);
+    if (speech && namesSelf(after) && !PRONOUN.test(after)) {
+      excluded.push(m.text);
+      keptText = (keptText.slice(0, at).replace(/\b(?:the\s+)?$/, '') + after.slice(speech[0].length)).trim();
+    }
+  }
+  const owns = (p: string) => personMentions(p, systems).some((m) => !excluded.includes(m.text)) || namesSelf(p) || describedPerson(p) !== null;
+  // "don't wipe alice's laptop, just lock it": what is left names nobody, so the negation was about the
+  // action, not the person; "it" is still her laptop.
+  if (!owns(keptText)) return { kept: text, focus: text, excluded: [], selfExcluded: false };
+  const keptParts = parts(keptText);
+  const focus = keptParts.length > 1 ? keptParts.find((p) => ACTION.test(p) && owns(p)) : undefined;
+  return { kept: keptText, focus: focus ?? keptText, excluded: [...new Set(excluded)], selfExcluded };
+}
