@@ -2,7 +2,7 @@ import type { ApproverDirectory, Route } from '../policies/routing';
 import { describeApprovers, routeApproval } from '../policies/routing';
 import { ApproversSchema, type Approvers } from '../policies/schema';
 import type { Decision } from '../policies/types';
-import type { Backends } from '../tools/backends/types';
+import { valueOr, type Backends } from '../tools/backends/types';
 
 // Who may approve a request, looked up now: the directory side of policies/routing.ts (which is pure).
 // Called when a request is made (can anyone approve it at all?) and on every click (may this person?).
@@ -12,16 +12,16 @@ export type UsergroupMembers = (usergroup: string) => Promise<string[] | null>;
 
 /** The directory facts routing needs for `spec`, fetched once so routing itself stays pure. */
 export async function approverDirectory(directory: Backends['directory'], spec: Approvers, usergroups?: UsergroupMembers): Promise<ApproverDirectory> {
-  const admins = (await directory.admins()).map((a) => a.id);
+  const admins = valueOr(await directory.admins(), []).map((a) => a.id);
   const active = new Set(admins);
   let group: readonly string[] | null = null;
   let usergroup: readonly string[] | null = null;
   const addActive = async (ids: readonly string[] | null) => {
-    for (const id of ids ?? []) if ((await directory.find(id))?.active) active.add(id);
+    for (const id of ids ?? []) if (valueOr(await directory.find(id), null)?.active) active.add(id);
   };
   if (spec !== 'admins' && 'users' in spec) await addActive(spec.users);
   if (spec !== 'admins' && 'group' in spec) {
-    group = await directory.groupMembers(spec.group);
+    group = valueOr(await directory.groupMembers(spec.group), null);
     for (const id of group ?? []) active.add(id);
   }
   if (spec !== 'admins' && 'slack_usergroup' in spec) {

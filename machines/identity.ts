@@ -6,7 +6,9 @@ import type { Backends } from '../tools/backends/types';
  * person acts under an id that owns nothing, so not even a guest's own-ticket lookup works for them.
  */
 export async function directoryActor(directory: Backends['directory'], idOrEmail: string): Promise<Actor> {
-  const user = await directory.find(idOrEmail);
+  // A directory that cannot answer gives no rights (fail closed), as for someone it does not know.
+  const found = await directory.find(idOrEmail);
+  const user = found.ok ? found.value : null;
   if (!user) return { id: idOrEmail, role: 'guest' };
   if (!user.active) return { id: `inactive:${user.id}`, role: 'guest' };
   return { id: user.id, role: user.role, email: user.email, name: user.name };

@@ -1,12 +1,14 @@
 import { z } from 'zod';
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
+import { ANY_TICKET_KEY } from './backends/types';
 import { ticketTarget } from './targets';
 
 export const checkTicketStatus = defineTool({
   name: 'check_ticket_status',
-  description: 'Look up the status of a support ticket by its id, e.g. IT-1042. Read-only.',
+  description: 'Look up the status of a support ticket by its key (the ticket system\'s, e.g. IT-1042). Read-only.',
   input: z.object({
-    ticket_id: z.string().trim().regex(/^IT-\d{1,9}$/i, 'a ticket id like IT-1042').describe('Ticket id, e.g. IT-1042'),
+    // Any ticket system's key shape; whether it is one of the configured system's keys is the backend's answer.
+    ticket_id: z.string().trim().regex(ANY_TICKET_KEY, 'a ticket key like IT-1042').describe('Ticket key, e.g. IT-1042'),
   }).strict(),
   risk: 'read',
   reversible: true,
@@ -17,7 +19,9 @@ export const checkTicketStatus = defineTool({
   examples: ['status of IT-1042', 'any update on IT-1041?', 'what is happening with ticket 1042'],
   describe: (a) => `check ticket ${a.ticket_id}`,
   async run(args, ctx) {
-    const t = await ctx.backends.tickets.get(args.ticket_id);
+    const found = await ctx.backends.tickets.get(args.ticket_id);
+    if (!found.ok) return backendFailed(found.error);
+    const t = found.value;
     if (!t) return { ok: false, error: `No ticket ${args.ticket_id}.` };
     return {
       ok: true,

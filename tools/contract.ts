@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Actor, Target } from '../policies/types';
-import type { Backends } from './backends/types';
+import type { BackendError, Backends } from './backends/types';
 
 export type Risk = 'read' | 'write' | 'privileged' | 'destructive';
 
@@ -36,7 +36,9 @@ export interface ToolContext {
 }
 
 /** Tool results are values: a failed action is an outcome to report, not an exception. */
-export type ToolResult = { ok: true; output: Record<string, unknown> } | { ok: false; error: string };
+export type ToolResult =
+  | { ok: true; output: Record<string, unknown> }
+  | { ok: false; error: string; /** Set when a backend refused or failed (tools/backends/types.ts). */ backend?: { code: string; backend: string } };
 
 export interface Tool<S extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string;
@@ -64,6 +66,12 @@ export interface Tool<S extends z.ZodTypeAny = z.ZodTypeAny> {
    */
   alreadyDone?(args: z.infer<S>, backends: Backends, requester: Actor, now: number): Promise<string | null>;
 }
+
+/**
+ * A backend's failure as the tool's result: its plain-words message for the user, and its code (and
+ * which backend) in the output, so the audit log and the summary can tell a refusal from an outage.
+ */
+export const backendFailed = (e: BackendError): ToolResult => ({ ok: false, error: e.message, backend: { code: e.code, backend: e.backend } });
 
 /** A tool output field as text for a summary ('' for anything that is not a string or number). */
 export const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
 
 export const createSupportTicket = defineTool({
   name: 'create_support_ticket',
@@ -26,11 +26,13 @@ export const createSupportTicket = defineTool({
     const description = ctx.transcript
       ? `${args.description}\n\n--- Conversation with Sentinel ---\n${ctx.transcript}`
       : args.description;
-    const t = await ctx.backends.tickets.create(
+    const created = await ctx.backends.tickets.create(
       { requester: ctx.requester.id, summary: args.summary, description, priority: args.priority },
       ctx.executionKey,
       ctx.now,
     );
+    if (!created.ok) return backendFailed(created.error);
+    const t = created.value;
     return { ok: true, output: { ticket_id: t.id, status: t.status, priority: t.priority, summary: t.summary } };
   },
 });

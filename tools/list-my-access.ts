@@ -1,4 +1,4 @@
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
 import { ownReadOnly, utcMinute } from './own-read-only';
 
 export const listMyAccess = defineTool({
@@ -16,7 +16,9 @@ export const listMyAccess = defineTool({
   },
   examples: ['what access do I have?', 'which systems can I get into', 'show my permissions', 'do I still have github access?'],
   async run(_args, ctx) {
-    const grants = await ctx.backends.access.activeGrants(ctx.requester.id, ctx.now);
+    const found = await ctx.backends.access.activeGrants(ctx.requester.id, ctx.now);
+    if (!found.ok) return backendFailed(found.error);
+    const grants = found.value;
     const pending = ctx.requests.pendingOf(ctx.requester.id).filter((r) => r.tool === 'provision_access');
     return {
       ok: true,

@@ -1,4 +1,4 @@
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
 import { ownReadOnly } from './own-read-only';
 
 const MAX_LISTED = 20;
@@ -17,7 +17,9 @@ export const listMyTickets = defineTool({
   },
   examples: ['my open tickets', 'what tickets do I have', 'show me my tickets', 'any of my tickets updated?'],
   async run(_args, ctx) {
-    const tickets = await ctx.backends.tickets.listByRequester(ctx.requester.id, MAX_LISTED);
+    const found = await ctx.backends.tickets.listByRequester(ctx.requester.id, MAX_LISTED);
+    if (!found.ok) return backendFailed(found.error);
+    const tickets = found.value;
     return {
       ok: true,
       output: { tickets: tickets.map((t) => ({ ticket_id: t.id, summary: t.summary, status: t.status, priority: t.priority, assignee: t.assignee })) },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
 import { utcMinute } from './own-read-only';
 import { userTarget } from './targets';
 
@@ -26,9 +26,12 @@ export const provisionAccess = defineTool({
   examples: ['I need access to github', 'need admin on aws-prod for a deploy', 'give intern write access to salesforce for 4 hours', 'can I get read access to the vpn for a day'],
   describe: (a) => `grant ${a.user} ${a.level} access to ${a.system} for ${a.duration_hours} h`,
   async alreadyDone(args, backends, requester, now) {
-    const user = await backends.directory.find(args.user);
+    const found = await backends.directory.find(args.user);
+    const user = found.ok ? found.value : null;
     if (!user) return null;
-    const held = (await backends.access.activeGrants(user.id, now)).find(
+    const grants = await backends.access.activeGrants(user.id, now);
+    // Unknown means not done: the request goes on, and its run reports the backend's failure.
+    const held = (grants.ok ? grants.value : []).find(
       (g) => g.system === args.system.toLowerCase() && LEVELS.indexOf(g.level) >= LEVELS.indexOf(args.level) && g.expiresAt >= now + args.duration_hours * 3_600_000,
     );
     if (!held) return null;
@@ -36,13 +39,18 @@ export const provisionAccess = defineTool({
     return `${user.id === requester.id ? 'You already have' : `${user.id} already has`} ${held.level} access to ${held.system} until ${until} UTC, so there is nothing to request.`;
   },
   async run(args, ctx) {
-    const user = await ctx.backends.directory.find(args.user);
+    const found = await ctx.backends.directory.find(args.user);
+    if (!found.ok) return backendFailed(found.error);
+    const user = found.value;
     if (!user || !user.active) return { ok: false, error: `No active account "${args.user}" in the directory.` };
-    if (!(await ctx.backends.access.hasSystem(args.system))) {
+    const has = await ctx.backends.access.hasSystem(args.system);
+    if (!has.ok) return backendFailed(has.error);
+    if (!has.value) {
       const known = await ctx.backends.access.listSystems();
-      return { ok: false, error: `Unknown system "${args.system}". Known systems: ${known.join(', ')}.` };
+      if (!known.ok) return backendFailed(known.error);
+      return { ok: false, error: `Unknown system "${args.system}". Known systems: ${known.value.join(', ')}.` };
     }
-    const grant = await ctx.backends.access.grant(
+    const granted = await ctx.backends.access.grant(
       {
         userId: user.id,
         system: args.system,
@@ -53,6 +61,8 @@ export const provisionAccess = defineTool({
       },
       ctx.executionKey,
     );
+    if (!granted.ok) return backendFailed(granted.error);
+    const grant = granted.value;
     return {
       ok: true,
       output: {

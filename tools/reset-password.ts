@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
 import { userTarget } from './targets';
 
 export const resetPassword = defineTool({
@@ -14,13 +14,17 @@ export const resetPassword = defineTool({
   reversible: true,
   idempotent: false,
   target: (args, backends) => userTarget(backends, args.user),
-  summary: (o) => `I've sent a password reset link to ${str(o.sent_to)}. It expires in ${str(o.link_expires_in_minutes)} minutes.`,
+  summary: (o) => `I've sent a password reset link to ${str(o.sent_to)}. Open it from that mailbox soon: reset links expire.`,
   examples: ['reset my password', 'I forgot my password', "I'm locked out of my account", "reset alice's password", 'pls reset pw'],
   describe: (args) => `send a password reset link to ${args.user}`,
   async run(args, ctx) {
-    const user = await ctx.backends.directory.find(args.user);
+    const found = await ctx.backends.directory.find(args.user);
+    if (!found.ok) return backendFailed(found.error);
+    const user = found.value;
     if (!user || !user.active) return { ok: false, error: `No active account "${args.user}" in the directory.` };
-    const { sentTo } = await ctx.backends.directory.sendPasswordReset(user.id, ctx.executionKey, ctx.now);
-    return { ok: true, output: { user: user.id, sent_to: sentTo, link_expires_in_minutes: 30 } };
+    const sent = await ctx.backends.directory.sendPasswordReset(user.id, ctx.executionKey, ctx.now);
+    if (!sent.ok) return backendFailed(sent.error);
+    // The link itself never reaches Sentinel: the directory emails it to the user.
+    return { ok: true, output: { user: user.id, sent_to: sent.value.sentTo } };
   },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineTool, str } from './contract';
+import { backendFailed, defineTool, str } from './contract';
 import { deviceTarget } from './targets';
 import type { Device } from './backends/types';
 
@@ -10,10 +10,10 @@ export function findings(d: Device, now: number): string[] {
   const out: string[] = [];
   const freePct = (d.diskFreeGb / d.diskTotalGb) * 100;
   if (freePct < 10) out.push(`Disk almost full: ${d.diskFreeGb} GB free of ${d.diskTotalGb} GB (${freePct.toFixed(0)}%).`);
-  if (d.batteryHealthPct < 80) out.push(`Battery health is ${d.batteryHealthPct}%: consider a replacement.`);
+  if (d.batteryHealthPct !== null && d.batteryHealthPct < 80) out.push(`Battery health is ${d.batteryHealthPct}%: consider a replacement.`);
   if (now - d.lastCheckinAt > 24 * HOUR) out.push(`Last MDM check-in was ${Math.round((now - d.lastCheckinAt) / HOUR)} h ago.`);
   if (!d.encrypted) out.push('Disk encryption is off.');
-  if (!d.firewall) out.push('Firewall is off.');
+  if (d.firewall === false) out.push('Firewall is off.');
   if (d.status !== 'active') out.push(`Device is ${d.status}.`);
   return out;
 }
@@ -32,13 +32,17 @@ export const runDeviceDiagnostic = defineTool({
   target: (args, backends) => deviceTarget(backends, args.device_id),
   summary: (o) => {
     const findings = Array.isArray(o.findings) ? (o.findings as unknown[]).map(str).filter(Boolean) : [];
-    const head = `${str(o.device_id)} (${str(o.model)}, ${str(o.os_version)}): ${str(o.disk_free_gb)} GB free of ${str(o.disk_total_gb)} GB, battery health ${str(o.battery_health_pct)}%, ${o.compliant ? 'compliant' : 'not compliant'}.`;
+    const battery = typeof o.battery_health_pct === 'number' ? `, battery health ${o.battery_health_pct}%` : '';
+    const compliance = o.compliant === true ? 'compliant' : o.compliant === false ? 'not compliant' : 'compliance unknown';
+    const head = `${str(o.device_id)} (${str(o.model)}, ${str(o.os_version)}): ${str(o.disk_free_gb)} GB free of ${str(o.disk_total_gb)} GB${battery}, ${compliance}.`;
     return findings.length ? `${head} Findings: ${findings.join(' ')}` : `${head} No problems found.`;
   },
   examples: ['my laptop is slow', 'is my laptop ok', 'my computer keeps freezing', 'run a diagnostic on LAPTOP-ALICE-01'],
   describe: (a) => `run a diagnostic on ${a.device_id}`,
   async run(args, ctx) {
-    const d = await ctx.backends.mdm.get(args.device_id);
+    const looked = await ctx.backends.mdm.get(args.device_id);
+    if (!looked.ok) return backendFailed(looked.error);
+    const d = looked.value;
     if (!d) return { ok: false, error: `Unknown device "${args.device_id}".` };
     const found = findings(d, ctx.now);
     return {
@@ -52,7 +56,7 @@ export const runDeviceDiagnostic = defineTool({
         battery_health_pct: d.batteryHealthPct,
         last_checkin: new Date(d.lastCheckinAt).toISOString(),
         status: d.status,
-        compliant: d.encrypted && d.firewall && d.status === 'active',
+        compliant: d.compliant,
         findings: found,
       },
     };

@@ -5,16 +5,26 @@ import type { Backends } from './backends/types';
 // only while these are what the approver saw (machines/actors/recheck.ts).
 
 export async function deviceTarget(backends: Backends, deviceId: string): Promise<Target> {
-  const d = await backends.mdm.get(deviceId);
-  return d ? { kind: 'device', id: d.id, owner: d.owner, state: d.status } : { kind: 'device', id: deviceId, owner: null };
+  const found = await backends.mdm.get(deviceId);
+  const d = found.ok ? found.value : null;
+  if (!d) return { kind: 'device', id: deviceId, owner: null };
+  // An MDM that knows owners by email only: the owner is whoever the directory says has that email.
+  let owner = d.owner;
+  if (owner === null && d.ownerEmail) {
+    const user = await backends.directory.find(d.ownerEmail);
+    owner = user.ok && user.value ? user.value.id : null;
+  }
+  return { kind: 'device', id: d.id, owner, state: d.status };
 }
 
 export async function userTarget(backends: Backends, idOrEmail: string): Promise<Target> {
-  const u = await backends.directory.find(idOrEmail);
+  const found = await backends.directory.find(idOrEmail);
+  const u = found.ok ? found.value : null;
   return u ? { kind: 'user', id: u.id, owner: u.id, state: `${u.active ? 'active' : 'inactive'} ${u.email}` } : { kind: 'user', id: idOrEmail, owner: null };
 }
 
 export async function ticketTarget(backends: Backends, ticketId: string): Promise<Target> {
-  const t = await backends.tickets.get(ticketId);
+  const found = await backends.tickets.get(ticketId);
+  const t = found.ok ? found.value : null;
   return t ? { kind: 'ticket', id: t.id, owner: t.requester, state: t.status } : { kind: 'ticket', id: ticketId.toUpperCase(), owner: null };
 }

@@ -5,7 +5,9 @@ import { createLogger } from '../logger';
 import { createSentinel, type Sentinel } from '../sentinel';
 import { parseArgs, UsageError, USAGE, type CliCommand } from './args';
 import { toJson, toText } from './render';
-import { directory } from '../../db/schema';
+
+/** How many people the persona prompt offers (a real directory has thousands; any email works). */
+const PERSONAS_LISTED = 50;
 
 const REPL_HELP = '/as <user>  switch persona   /new  new thread   /approve <id>   /deny <id>   /help   /quit';
 
@@ -16,10 +18,14 @@ const newThread = () => `cli-${randomBytes(5).toString('hex')}`;
  * Slack app gives strangers guest rights because Slack vouched for them, but here nobody did.
  */
 async function knownUser(s: Sentinel, as: string): Promise<string | null> {
-  if (await s.backends.directory.find(as)) return null;
-  const users = s.database.db.select({ id: directory.id }).from(directory).all().map((u) => u.id);
-  const shown = users.slice(0, 10).join(', ') + (users.length > 10 ? `, … (${users.length - 10} more)` : '');
-  return `no user "${as}" in the directory. Known users: ${shown || 'none'}. \`npm run cli\` lists them all at its persona prompt.`;
+  const found = await s.backends.directory.find(as);
+  // A directory that cannot answer says why in plain words ("Okta refused Sentinel's token: …").
+  if (!found.ok) return found.error.message;
+  if (found.value) return null;
+  const listed = await s.backends.directory.listUsers(11);
+  const users = listed.ok ? listed.value.map((u) => u.id) : [];
+  const shown = users.slice(0, 10).join(', ') + (users.length > 10 ? ', …' : '');
+  return `no user "${as}" in the directory. Known users: ${shown || 'none'}. \`npm run cli\` lists them at its persona prompt.`;
 }
 
 async function oneShot(s: Sentinel, cmd: Extract<CliCommand, { kind: 'message' | 'decide' }>): Promise<void> {
@@ -35,7 +41,8 @@ async function oneShot(s: Sentinel, cmd: Extract<CliCommand, { kind: 'message' |
 
 /** An admin other than `requester` to name in the "who answers this" hint, if the directory has one. */
 async function approverFor(s: Sentinel, requester: string): Promise<string | undefined> {
-  return (await s.backends.directory.admins()).find((a) => a.id !== requester)?.id;
+  const admins = await s.backends.directory.admins();
+  return admins.ok ? admins.value.find((a) => a.id !== requester)?.id : undefined;
 }
 
 async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promise<void> {
@@ -47,7 +54,8 @@ async function repl(s: Sentinel, start: { as?: string; thread?: string }): Promi
     const next = await lines.next();
     return next.done ? null : String(next.value).trim();
   };
-  const users = s.database.db.select().from(directory).all();
+  const listed = await s.backends.directory.listUsers(PERSONAS_LISTED);
+  const users = listed.ok ? listed.value : [];
   const say = (text: string) => process.stdout.write(`${text}\n`);
   say('Sentinel — IT support, offline-capable. Type /help for commands.');
   let as = start.as;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { valueOr } from '../../tools/backends/types';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -55,7 +56,7 @@ export async function runCorpus(corpus: Corpus, opts: RunOptions): Promise<RunRe
       owners = readOwners(probe);
       llm = probe.llm.name;
       for (const [i, c] of corpus.entries()) {
-        if (!(await probe.backends.directory.find(c.as))) throw new CorpusError(`case "${c.id}" (#${i + 1}) as: no user "${c.as}" in the directory`);
+        if (!valueOr(await probe.backends.directory.find(c.as), null)) throw new CorpusError(`case "${c.id}" (#${i + 1}) as: no user "${c.as}" in the directory`);
       }
     } finally {
       await probe.close();

@@ -1,4 +1,5 @@
 import { applyBudgets, budgetsFor } from '../../policies/budgets';
+import { valueOr } from '../../tools/backends/types';
 import { decide } from '../../policies/decide';
 import { directoryFrom, routeApproval, type Route } from '../../policies/routing';
 import type { Budget, LoadedPolicy } from '../../policies/schema';
@@ -33,7 +34,7 @@ export interface Explanation {
  * counted over the audit log, and approvers are routed over the directory in the database.
  */
 export async function explain(s: Sentinel, policy: LoadedPolicy, as: string, toolName: string, rawArgs: Record<string, unknown>, approvalsChannel?: string): Promise<Explanation> {
-  const user = await s.backends.directory.find(as);
+  const user = valueOr(await s.backends.directory.find(as), null);
   if (!user) {
     const known = s.database.db.select({ id: directory.id }).from(directory).all().map((u) => u.id);
     throw new UsageError(`--as: no user "${as}" in the directory. Known users: ${known.slice(0, 10).join(', ') || 'none'}${known.length > 10 ? ', …' : ''}`);

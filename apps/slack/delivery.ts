@@ -8,7 +8,7 @@ import { enqueueOutbox, type OutboxRow } from '../../db/outbox';
 import { cardsFor, markCard, recordCard } from '../../db/slack-cards';
 import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from '../../machines/approvers';
 import type { Route } from '../../policies/routing';
-import type { Backends } from '../../tools/backends/types';
+import { valueOr, type Backends } from '../../tools/backends/types';
 import { approvalCard } from './blocks/approval-card';
 import { threadOf, type SlackThread } from './conversation-key';
 import { errorText, platformError, type SlackIdentity } from './identity';
@@ -49,7 +49,7 @@ export function slackDelivery(deps: DeliveryDeps) {
   /** `<@U…>` when Slack knows the person as a full member, else their escaped name or id. */
   async function mention(directoryId: string | null | undefined): Promise<string> {
     if (!directoryId) return 'someone';
-    const user = await deps.directory.find(directoryId);
+    const user = valueOr(await deps.directory.find(directoryId), null);
     if (!user) return escapeMrkdwn(directoryId);
     const slackId = await deps.identity.slackIdOf(user);
     return slackId ? `<@${slackId}>` : escapeMrkdwn(user.name);
@@ -122,7 +122,7 @@ export function slackDelivery(deps: DeliveryDeps) {
   async function approverDms(route: Route, requester: string): Promise<Array<{ slackId: string; channel: string }>> {
     const dms: Array<{ slackId: string; channel: string }> = [];
     for (const id of route.approvers) {
-      const approver = id === requester ? null : await deps.directory.find(id);
+      const approver = id === requester ? null : valueOr(await deps.directory.find(id), null);
       const slackId = approver?.active ? await deps.identity.slackIdOf(approver) : null;
       if (!slackId) continue;
       const dm = await client.conversations.open({ users: slackId });

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { canonicalEmail, sameEmail } from '../../policies/email';
 import type { Actor } from '../../policies/types';
-import type { Backends, DirectoryUser } from '../../tools/backends/types';
+import { valueOr, type Backends, type DirectoryUser } from '../../tools/backends/types';
 
 /** What `users.info` tells us that bears on rights. */
 interface SlackUser {
@@ -48,7 +48,7 @@ export class SlackIdentity {
     const user = await this.slackUser(slackUserId);
     if (!user || user.deleted || user.is_bot || user.is_stranger) return leastPrivilege;
     const email = canonicalEmail(user.profile?.email ?? '');
-    const found = email ? await this.directory.find(email) : null;
+    const found = email ? valueOr(await this.directory.find(email), null) : null;
     // `find` also matches ids: insist the match is on the email Slack vouches for.
     const person = found && found.active && sameEmail(found.email, email) ? found : null;
     if (!person) return leastPrivilege;

@@ -133,7 +133,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       }
     }
     deps.crash('backend_called');
-    const output = result.ok ? result.output : { error: result.error };
+    const output = result.ok ? result.output : { error: result.error, ...(result.backend ? { backend: result.backend } : {}) };
     const finishedAt = deps.now();
     transact(db, () => {
       finishExecution(db, action.key, result.ok ? 'succeeded' : 'failed', output, finishedAt);

@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../../db/client';
 import { prepared } from '../../../db/prepared';
 import { grants, systems } from '../../../db/schema';
-import type { Backends } from '../types';
+import { ok, type Access } from '../types';
 
 const systemIds = prepared((db) => db.select({ id: systems.id }).from(systems).orderBy(systems.id).prepare());
 
@@ -23,29 +23,31 @@ const insertGrant = prepared((db) =>
 );
 const grantByKey = prepared((db) => db.select().from(grants).where(eq(grants.executionKey, sql.placeholder('key'))).prepare());
 
-export function embeddedAccess(db: Db): Backends['access'] {
+export function embeddedAccess(db: Db): Access {
   return {
     async hasSystem(system) {
       // System ids are lowercase by the directory schema, so the primary key serves any spelling.
-      return !!db.select().from(systems).where(eq(systems.id, system.trim().toLowerCase())).get();
+      return ok(!!db.select().from(systems).where(eq(systems.id, system.trim().toLowerCase())).get());
     },
     async listSystems() {
-      return systemIds(db).all().map((s) => s.id);
+      return ok(systemIds(db).all().map((s) => s.id));
     },
     async grant(g, key) {
       insertGrant(db).run({ ...g, system: g.system.toLowerCase(), key });
       const row = grantByKey(db).get({ key })!;
       const { executionKey: _key, ...grant } = row;
-      return grant;
+      return ok(grant);
     },
     async activeGrants(userId, now) {
-      return db
+      return ok(
+        db
         .select()
         .from(grants)
         .where(and(eq(grants.userId, userId), isNull(grants.revokedAt), gt(grants.expiresAt, now)))
         .orderBy(grants.expiresAt)
         .all()
-        .map(({ executionKey: _key, ...grant }) => grant);
+        .map(({ executionKey: _key, ...grant }) => grant),
+      );
     },
     async revokeExpired(now) {
       const expired = db
@@ -54,7 +56,7 @@ export function embeddedAccess(db: Db): Backends['access'] {
         .where(and(isNull(grants.revokedAt), lte(grants.expiresAt, now)))
         .returning()
         .all();
-      return expired.map(({ executionKey: _key, ...grant }) => grant);
+      return ok({ revoked: expired.map(({ executionKey: _key, ...grant }) => grant), failed: 0 });
     },
   };
 }
