@@ -4,6 +4,7 @@ import type { Sentinel } from '../sentinel';
 import { boltLogger } from './bolt-logger';
 import { SlackIdentity, errorText } from './identity';
 import { registerActionListeners } from './listeners/actions';
+import { registerAgentSurface } from './listeners/agent';
 import { registerHome } from './listeners/home';
 import { registerMessageListeners } from './listeners/messages';
 import { slackDelivery } from './delivery';
@@ -90,6 +91,15 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700 });
   registerActionListeners(app, { runner: sentinel.runner, identity, logger });
   registerHome(app, { identity, logger });
+  // Suggested prompts and status lines are best-effort: no retries, 429s returned, a short deadline.
+  const bestEffortClient = new webApi.WebClient(settings.botToken, {
+    ...apiUrl,
+    logger: log,
+    fetch: timedFetch(5_000),
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
   // The deliverer's own client fails fast (bounded retries, 429s returned to it): it keeps its own
   // backoff in the outbox, and a claimed row must never outlive its claim inside a client retrying for minutes.
   const deliveryClient = new webApi.WebClient(settings.botToken, {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SocketLink, type Envelope } from './socket-link';
 import { dmChannelOf, WorkspaceState, type PostedMessage, type SlackUserFixture } from './state';
@@ -12,6 +14,16 @@ export interface LoopbackOptions {
   ackTimeoutMs?: number;
   /** Echo the bot's own posts back as message events, as Slack does for subscribed channels. */
   echoBotPosts?: boolean;
+  /** The bot scopes granted at install (default: the ones slack/manifest.json asks for). An older install has fewer. */
+  scopes?: string[];
+  /** The app's agent surface (default `agent_view`, the only one new apps get). */
+  surface?: 'agent_view' | 'assistant_view';
+}
+
+/** The bot scopes our manifest asks for: what a workspace installing it today grants. */
+export function manifestScopes(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'slack', 'manifest.json'), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } };
+  return manifest.oauth_config.scopes.bot;
 }
 
 /**
@@ -25,6 +37,8 @@ export class LoopbackSlack {
   readonly appId = 'A0LOOP';
   readonly botToken = 'xoxb-0000-loopback-bot';
   readonly appToken = 'xapp-1-A0LOOP-0000-loopback';
+  readonly scopes: ReadonlySet<string>;
+  readonly surface: 'agent_view' | 'assistant_view';
   readonly state = new WorkspaceState();
   readonly link = new SocketLink(this.state, this.appId);
   private readonly api;
@@ -33,6 +47,8 @@ export class LoopbackSlack {
   private port = 0;
 
   private constructor(private readonly opts: LoopbackOptions) {
+    this.scopes = new Set(opts.scopes ?? manifestScopes());
+    this.surface = opts.surface ?? 'agent_view';
     this.api = webApi(this.state, this, {
       socketUrl: () => this.link.ticketUrl(`ws://127.0.0.1:${this.port}`),
       onBotPost: (m) => {
@@ -92,6 +108,41 @@ export class LoopbackSlack {
     const eventId = this.deliverEvent({ type: 'app_mention', user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), channel, event_ts: m.ts, team: this.team });
     if (opts.alsoAsMessage) this.deliverEvent(this.messageEvent(m, 'channel'));
     return { ...m, eventId };
+  }
+
+  /**
+   * A user opens the app's Messages tab (agent_view's signal that an agent conversation may start:
+   * `app_home_opened` with `tab: "messages"`; no `assistant_thread_started` is sent).
+   */
+  openMessagesTab(user: string): string {
+    return this.deliverEvent({ type: 'app_home_opened', user, channel: dmChannelOf(user), tab: 'messages', event_ts: this.state.nextTs() });
+  }
+
+  /** A user opens the Home tab. */
+  openHomeTab(user: string): string {
+    return this.deliverEvent({ type: 'app_home_opened', user, channel: dmChannelOf(user), tab: 'home', event_ts: this.state.nextTs() });
+  }
+
+  /**
+   * Legacy assistant_view: the user opens a new assistant thread. Slack posts the thread's root itself
+   * and sends `assistant_thread_started`. Returns the thread's ts.
+   */
+  startAssistantThread(user: string, context: { channelId?: string } = {}): string {
+    const channel = dmChannelOf(user);
+    const root: PostedMessage = { channel, ts: this.state.nextTs(), user: this.botUserId, bot_id: this.botId, text: 'Hi, how can I help?', updates: 0, reactions: new Set() };
+    this.state.add(root);
+    this.deliverEvent({
+      type: 'assistant_thread_started',
+      assistant_thread: { user_id: user, context: { ...(context.channelId ? { channel_id: context.channelId } : {}), team_id: this.team, enterprise_id: null }, channel_id: channel, thread_ts: root.ts },
+      event_ts: this.state.nextTs(),
+    });
+    return root.ts;
+  }
+
+  /** agent_view: what the user is looking at beside the agent changed (`app_context_changed`). */
+  contextChanged(user: string, viewing: { channelId?: string } = {}): string {
+    const entities = viewing.channelId ? [{ type: 'slack#/types/channel_id', value: viewing.channelId, team_id: this.team }] : [];
+    return this.deliverEvent({ type: 'app_context_changed', user, channel: dmChannelOf(user), context: entities.length ? { entities } : {}, event_ts: this.state.nextTs() });
   }
 
   /** A user clicks a button of a message the bot posted. Resolves once the app acked (or rejects after 3 s). */

@@ -36,6 +36,21 @@ export interface Ephemeral {
   thread_ts?: string;
 }
 
+/** A thread's status line (`assistant.threads.setStatus`), as the person sees it. */
+export interface ThreadStatus {
+  channel: string;
+  threadTs: string;
+  status: string;
+  /** `call`: the app set (or cleared) it; `reply`: Slack cleared it because the app posted in the thread. */
+  by: 'call' | 'reply';
+}
+
+/** Suggested prompts shown in a DM's compose area (`assistant.threads.setSuggestedPrompts`). */
+export interface SuggestedPrompts {
+  title?: string;
+  prompts: Array<{ title: string; message: string }>;
+}
+
 export interface ApiCall {
   method: string;
   params: Record<string, unknown>;
@@ -51,6 +66,12 @@ export class WorkspaceState extends EventEmitter {
   readonly views = new Map<string, Record<string, unknown>>();
   /** Channels the bot is not a member of: posting there fails with `not_in_channel`, as in Slack. */
   readonly channelsWithoutBot = new Set<string>();
+  /** `channel/thread_ts` → the status shown under the thread now ("" = none). */
+  readonly statuses = new Map<string, string>();
+  /** Every status a thread showed, in order, explicit clears ("") included. */
+  readonly statusLog: ThreadStatus[] = [];
+  /** DM channel → the suggested prompts shown in it (agent_view: per channel, not per thread). */
+  readonly suggestedPrompts = new Map<string, SuggestedPrompts>();
   /** User groups (S… id → member user ids), as `usergroups.users.list` answers. */
   readonly usergroups = new Map<string, string[]>();
   private seq = 0;

@@ -7,6 +7,10 @@ export interface Identity {
   botId: string;
   botToken: string;
   appToken: string;
+  /** The bot scopes the workspace granted (the manifest's, unless a test installs an older one). */
+  scopes: ReadonlySet<string>;
+  /** Which agent surface the app has: `agent_view` (the default since 2026-06-30) or the legacy `assistant_view`. */
+  surface: 'agent_view' | 'assistant_view';
 }
 
 type Params = Record<string, unknown>;
@@ -19,7 +23,17 @@ export interface InjectedFailure {
   error?: string;
 }
 
-const JSON_FIELDS = ['blocks', 'view', 'metadata', 'attachments'];
+const JSON_FIELDS = ['blocks', 'view', 'metadata', 'attachments', 'prompts', 'loading_messages', 'chunks'];
+
+/**
+ * Scopes checked for the agent methods (any one of them will do), as their reference pages list them;
+ * a workspace that installed an older manifest gets `missing_scope`, as Slack answers.
+ */
+const AGENT_SCOPES: Record<string, string[]> = {
+  'assistant.threads.setStatus': ['chat:write', 'assistant:write'],
+  'assistant.threads.setSuggestedPrompts': ['assistant:write'],
+  'assistant.threads.setTitle': ['assistant:write'],
+};
 
 /** Form bodies carry objects as JSON strings and booleans as "true"/"false", as Slack receives them. */
 function parseBody(raw: string, contentType: string | undefined): Params {
@@ -35,6 +49,8 @@ const fail = (error: string): Answer => ({ ok: false, error });
 /** A stored message as the Web API returns it: metadata only when the reader asked for all of it. */
 const wire = ({ reactions: _r, updates: _u, postedAt: _p, metadata, ...m }: PostedMessage, withMetadata: boolean) => (withMetadata && metadata ? { ...m, metadata } : m);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const isPrompt = (p: unknown): p is { title: string; message: string } =>
+  typeof p === 'object' && p !== null && typeof (p as { title?: unknown }).title === 'string' && typeof (p as { message?: unknown }).message === 'string' && (p as { title: string }).title.length > 0 && (p as { message: string }).message.length > 0;
 
 /** The Web API methods Sentinel uses, answering like Slack: HTTP 200, `{ok: …}`. */
 export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: () => string; onBotPost: (m: PostedMessage) => void }) {
@@ -58,6 +74,15 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
     };
   };
 
+  /** A conversation the bot can act in: a DM with a known user, or a channel it is a member of. */
+  const knownChannel = (channel: string | undefined): channel is string =>
+    !!channel && (channel.startsWith('D') ? state.users.has(channel.slice(1)) : /^[CG]/.test(channel) && !state.channelsWithoutBot.has(channel));
+
+  const setStatus = (channel: string, threadTs: string, status: string, by: 'call' | 'reply') => {
+    state.statuses.set(`${channel}/${threadTs}`, status);
+    state.statusLog.push({ channel, threadTs, status, by });
+  };
+
   const botOnly: Record<string, Handler> = {
     'auth.test': () => ({ ok: true, url: 'https://loopback.slack.test/', team: 'Loopback', user: 'sentinel', team_id: id.team, user_id: id.botUserId, bot_id: id.botId }),
     'chat.postMessage': (p) => {
@@ -79,6 +104,8 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
         postedAt: performance.now(),
       };
       state.add(m);
+      // "The status will be automatically cleared when the app sends a reply."
+      if (m.thread_ts && state.statuses.get(`${channel}/${m.thread_ts}`)) setStatus(channel, m.thread_ts, '', 'reply');
       opts.onBotPost(m);
       return { ok: true, channel, ts: m.ts, message: { type: 'message', user: m.user, bot_id: m.bot_id, text: m.text, ts: m.ts, thread_ts: m.thread_ts, blocks: m.blocks } };
     },
@@ -148,6 +175,35 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       const top = state.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts) && Number(m.ts) >= oldest);
       return { ok: true, has_more: top.length > limit, messages: top.reverse().slice(0, limit).map((m) => wire(m, p.include_all_metadata === true)) };
     },
+    // https://docs.slack.dev/reference/methods/assistant.threads.setStatus — "" clears; up to 10 loading messages.
+    'assistant.threads.setStatus': (p) => {
+      const channel = str(p.channel_id);
+      const threadTs = str(p.thread_ts);
+      const status = str(p.status);
+      if (!channel || !threadTs || status === undefined) return fail('invalid_arguments');
+      if (p.loading_messages !== undefined && (!Array.isArray(p.loading_messages) || p.loading_messages.length > 10)) return fail('invalid_arguments');
+      if (!knownChannel(channel)) return fail('channel_not_found');
+      if (!state.find(channel, threadTs)) return fail('invalid_thread_ts');
+      setStatus(channel, threadTs, status, 'call');
+      return { ok: true };
+    },
+    // https://docs.slack.dev/reference/methods/assistant.threads.setSuggestedPrompts — at most 4; under agent_view
+    // they belong to the DM, and a call with thread_ts "will silently fail".
+    'assistant.threads.setSuggestedPrompts': (p) => {
+      const channel = str(p.channel_id);
+      const threadTs = str(p.thread_ts);
+      const prompts = p.prompts;
+      if (!channel || !Array.isArray(prompts) || prompts.length > 4 || !prompts.every(isPrompt)) return fail('invalid_arguments');
+      if (!channel.startsWith('D') || !knownChannel(channel)) return fail('channel_not_found');
+      const shown = { ...(str(p.title) ? { title: str(p.title) } : {}), prompts: prompts.map(({ title, message }) => ({ title, message })) };
+      if (id.surface === 'agent_view') {
+        if (threadTs === undefined) state.suggestedPrompts.set(channel, shown);
+        return { ok: true };
+      }
+      if (threadTs === undefined || !state.find(channel, threadTs)) return fail(threadTs === undefined ? 'invalid_arguments' : 'invalid_thread_ts');
+      state.suggestedPrompts.set(`${channel}/${threadTs}`, shown);
+      return { ok: true };
+    },
     'views.publish': (p) => {
       const user = str(p.user_id);
       if (!user || typeof p.view !== 'object' || p.view === null) return fail('invalid_arguments');
@@ -168,6 +224,10 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
     const handler = botOnly[method];
     if (!handler) return { status: 200, body: fail('unknown_method') };
     if (token !== id.botToken) return { status: 200, body: fail(token === id.appToken ? 'not_allowed_token_type' : 'invalid_auth') };
+    const needed = AGENT_SCOPES[method];
+    if (needed && !needed.some((scope) => id.scopes.has(scope))) {
+      return { status: 200, body: { ok: false, error: 'missing_scope', needed: needed.join(','), provided: [...id.scopes].join(',') } };
+    }
     return { status: 200, body: handler(params, token) };
   }
 
