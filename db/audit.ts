@@ -20,6 +20,7 @@ export type AuditKind =
   | 'directory_synced'
   | 'grant_revoked'
   | 'budget_reached'
+  | 'budget_notice'
   | 'approval_vote'
   | 'llm_error';
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { prepared } from './prepared';
 import { outbox } from './schema';
@@ -11,7 +11,12 @@ export type OutboxKind = OutboxRow['kind'];
 export type OutboxItem =
   | { kind: 'reply'; key: string; conversationId: string; body: { text: string; approvals: string[] } }
   | { kind: 'approval_cards'; key: string; conversationId: string; body: { approval: string; channelOnly?: boolean } }
-  | { kind: 'card_update'; key: string; conversationId: string; body: { approval: string } };
+  | { kind: 'card_update'; key: string; conversationId: string; body: { approval: string } }
+  /** For the IT admins, not a conversation (`conversationId` is ADMIN_NOTICES): a budget reached. `requester` is never told. */
+  | { kind: 'admin_notice'; key: string; conversationId: string; body: { text: string; requester: string } };
+
+/** The outbox "conversation" of notices to the admins: their own delivery lane, in order. */
+export const ADMIN_NOTICES = 'admins';
 
 const p = sql.placeholder;
 
@@ -119,6 +124,25 @@ export function markRetry(db: Db, id: number, owner: string, error: string, at: 
     .set({ status: giveUp ? 'failed' : 'pending', nextAttemptAt: at, lastError: error.slice(0, 500) })
     .where(and(eq(outbox.id, id), eq(outbox.claimedBy, owner)))
     .run();
+}
+
+// The newest key in [from, to): keys are unique, so this reads one entry of their index.
+const lastKeyIn = prepared((db) =>
+  db
+    .select({ key: outbox.key })
+    .from(outbox)
+    .where(and(gte(outbox.key, p('from')), lt(outbox.key, p('to'))))
+    .orderBy(desc(outbox.key))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * The greatest key that starts with `prefix` (for keys ending in a fixed-width number, the newest), or
+ * null. Read in the caller's transaction, it tells whether an item was already queued by any process.
+ */
+export function lastKeyWithPrefix(db: Db, prefix: string): string | null {
+  return lastKeyIn(db).get({ from: prefix, to: `${prefix}\uffff` })?.key ?? null;
 }
 
 export function outboxRows(db: Db): OutboxRow[] {

@@ -7,6 +7,7 @@ import { recentMessages } from '../../db/messages';
 import { enqueueOutbox, type OutboxRow } from '../../db/outbox';
 import { cardsFor, markCard, recordCard } from '../../db/slack-cards';
 import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from '../../machines/approvers';
+import { NOTICE_AUDIENCE } from '../../policies/budget-notice';
 import type { Route } from '../../policies/routing';
 import { valueOr, type Backends } from '../../tools/backends/types';
 import { approvalCard } from './blocks/approval-card';
@@ -32,6 +33,8 @@ export interface DeliveryDeps {
 export type Delivered = { kind: 'sent' } | { kind: 'retry'; error: string; blocked: boolean; afterMs?: number };
 
 const MAX_TEXT = 39_000;
+/** Notices for the admins are posted within a day of being written, like any outbox row (which is given up after 24 h). */
+const NOTICE_HORIZON_MS = 86_400_000;
 /** Marks each post with its outbox key, so a retry can see that an earlier attempt did reach Slack. */
 const METADATA_TYPE = 'sentinel_outbox';
 /** Errors meaning the approvals channel will not take the card until someone fixes it (invites the bot…). */
@@ -226,12 +229,36 @@ export function slackDelivery(deps: DeliveryDeps) {
     return { kind: 'sent' };
   }
 
+  /**
+   * A notice for the IT admins (a budget reached): in SENTINEL_APPROVALS_CHANNEL when set, else by DM to
+   * each admin Slack knows as a full member, never to the requester who reached it. One post per place,
+   * each marked with its own key. A notice older than the outbox's give-up horizon is news no longer.
+   */
+  async function deliverNotice(row: OutboxRow, body: { text: string; requester: string }): Promise<Delivered> {
+    if (Date.now() - row.createdAt > NOTICE_HORIZON_MS) {
+      logger.warn({ key: row.key }, 'a notice for the admins is over a day old; not posted (it is in the audit log)');
+      return { kind: 'sent' };
+    }
+    const route = await routeNow(deps.directory, NOTICE_AUDIENCE, body.requester, { approvalsChannel: deps.approvalsChannel });
+    const message = { text: clip(escapeMrkdwn(body.text), MAX_TEXT) };
+    if (route.delivery.kind === 'channel') {
+      await post(row, row.key, route.delivery.channel, undefined, message);
+      return { kind: 'sent' };
+    }
+    const dms = await approverDms(route, body.requester);
+    for (const dm of dms) await post(row, `${row.key}:${dm.slackId}`, dm.channel, undefined, message);
+    if (!dms.length) logger.error({ key: row.key }, 'no IT admin could be reached in Slack for a notice; set SENTINEL_APPROVALS_CHANNEL');
+    return { kind: 'sent' };
+  }
+
   return {
     async deliver(row: OutboxRow): Promise<Delivered> {
-      const thread = threadOf(row.conversationId);
-      if (!thread) return { kind: 'sent' };
       const body = JSON.parse(row.body) as never;
+      const thread = threadOf(row.conversationId);
+      if (!thread && row.kind !== 'admin_notice') return { kind: 'sent' };
       try {
+        if (row.kind === 'admin_notice') return await deliverNotice(row, body);
+        if (!thread) return { kind: 'sent' };
         if (row.kind === 'reply') return await deliverReply(row, thread, body);
         if (row.kind === 'approval_cards') return await deliverCards(row, thread, body);
         return await deliverUpdate(body);

@@ -11,6 +11,7 @@ import type { Actor, Decision, Target } from '../../policies/types';
 import { findTool } from '../../tools/registry';
 import type { GuardInput } from '../agent';
 import { approverFields, routeNow } from '../approvers';
+import { noticeBudgetsReached } from './budget-notices';
 import { afterPersist, MAX_PROPOSALS_PER_TURN, type AgentDeps } from '../deps';
 import { PLAN_LIMITS } from '../llm/plan-bounds';
 import type { ApprovalRef, GuardOutput, ProposalOutcome, RawCall } from '../types';
@@ -240,6 +241,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
     for (const t of tripped) {
       appendAudit(db, { kind: 'budget_reached', actor: input.requester.id, conversationId: input.conversationId, data: { budget: t.budget, turn: input.turnKey, idx: t.idx, tool: rows[t.idx]!.tool, decision: rows[t.idx]!.decision } }, now);
     }
+    noticeBudgetsReached(deps, tripped, rows, { requester: input.requester.id, conversationId: input.conversationId, now });
     rows.forEach((row, idx) => {
       const c = checked[idx]!;
       appendAudit(
