@@ -76,6 +76,17 @@ export function personMentions(text: string, systems: readonly string[] = []): P
   }
   // "reset intern password", "lock the alice laptop": a name right before what it owns.
   for (const m of text.matchAll(re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?@?(${N0}${N}*)\\s+(?:password|account|login|laptop|device|computer|mac|machine)\\b`))) add(m[1]!, m.index, false);
+  // "lock laptop alice", "reset password bob", "reset the password for bob smith": a name ending the request.
+  const nameLike = (t: string) => t.split(' ').every((w) => candidate(w, systems) && !THINGS.has(w) && !EVERYDAY.has(w));
+  for (const m of text.matchAll(
+    re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?(?:password|account|login|laptop|device|computer|mac|machine)\\s+(?:for\\s+|of\\s+)?@?(${N0}${N}*(?: ${N0}${N}*)?)\\s*[.!?]*$`),
+  )) {
+    if (nameLike(m[1]!)) add(m[1]!, m.index + m[0].lastIndexOf(m[1]!), true);
+  }
+  // "for Alice Anders", "of bob smith": a first and last name.
+  for (const m of text.matchAll(re(`\\b(?:for|of)\\s+@?(${N0}${N}* ${N0}${N}*)${E}(?!['’]s)${AFTER_PERSON}`))) {
+    if (nameLike(m[1]!)) add(m[1]!, m.index + m[0].lastIndexOf(m[1]!), true);
+  }
   const seen = new Set<string>();
   return found
     .sort((a, b) => a.at - b.at)
@@ -97,7 +108,8 @@ const EVERYDAY = new Set(
     'i me you your we us our they them their he she him her his meant mean sorry actually instead rather same well too ' +
     'least please thx ty cheers lol good great fine right wrong sure now today tomorrow tonight soon later morning ' +
     'afternoon evening password laptop computer device machine mac access read write admin ticket tickets status ' +
-    'approval approvals approve pending request requests grant grants diagnostic diagnostics health battery disk'
+    'approval approvals approve pending request requests grant grants diagnostic diagnostics health battery disk ' +
+    'immediately quickly remotely anymore again asap right away first thing tonight everything pronto quick fast'
   ).split(' '),
 );
 

@@ -178,8 +178,10 @@ describe('offline planner', () => {
     });
 
     test('"her laptop" follows the person named before; with nobody named it asks whose', () => {
+      // Someone else's device reported lost, nothing asked: offered, not locked unasked.
       const first = plan('alice lost her laptop', [], sam);
-      expect(first.calls.map((c) => JSON.parse(c.arguments))).toEqual([{ device_id: 'LAPTOP-ALICE-01', command: 'lock' }]);
+      expect(first.calls).toEqual([]);
+      expect(first.text).toMatch(/Shall I lock LAPTOP-ALICE-01/);
       expect(calls('wipe it', sam, first.dialogue)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'wipe' } }]);
       expect(calls('restart her laptop', sam, first.dialogue)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'restart' } }]);
       const unclear = plan('restart her laptop', [], sam);
@@ -255,14 +257,18 @@ describe('read-only questions are answered, never turned into requests', () => {
 
 describe('mentions found in other phrasings', () => {
   test.each([
-    ["alice's laptop was stolen", { device_id: 'LAPTOP-ALICE-01', command: 'lock' }],
+    ["alice's laptop was stolen, lock it", { device_id: 'LAPTOP-ALICE-01', command: 'lock' }],
     ['restart the laptop of alice', { device_id: 'LAPTOP-ALICE-01', command: 'restart' }],
     ['restart laptop for alice', { device_id: 'LAPTOP-ALICE-01', command: 'restart' }],
   ])('%s', (m, args) => expect(calls(m)).toEqual([{ name: 'execute_remote_command', args }]));
 
   test('a name before what it owns, and a sentence starting with a name', () => {
     expect(calls('reset alice password', sam)).toEqual([{ name: 'reset_password', args: { user: 'alice' } }]);
-    expect(calls('heads up, alice lost her laptop at the airport', sam)).toEqual([{ name: 'execute_remote_command', args: { device_id: 'LAPTOP-ALICE-01', command: 'lock' } }]);
+    const lost = plan('heads up, alice lost her laptop at the airport', [], sam);
+    expect(lost.calls).toEqual([]);
+    expect(lost.text).toMatch(/Shall I lock LAPTOP-ALICE-01/);
+    // "yes" locks exactly what was offered.
+    expect(plan('yes', [], sam, lost.dialogue).calls.map((c) => JSON.parse(c.arguments))).toEqual([{ device_id: 'LAPTOP-ALICE-01', command: 'lock' }]);
   });
 
   test('"lock it" with nothing talked about before asks which device instead of taking the requester’s', () => {

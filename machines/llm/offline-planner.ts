@@ -105,6 +105,8 @@ function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject,
   if (described) return bare ? { kind: 'person', ...bare } : { kind: 'described', who: described };
   if (PRONOUN.test(text)) {
     if (earlier) return earlier;
+    // "alice told me to reset her password": the one person the message names.
+    if (bare) return { kind: 'person', ...bare };
     const last = req.dialogue?.lastPerson ? resolved.get(req.dialogue.lastPerson) : null;
     return last ? person(last) : { kind: 'unclear' };
   }
@@ -131,8 +133,8 @@ function whoQuestion(subject: Unsure): string {
 /** "my colleague" → "Who is your colleague?"; "a contractor" → "Which contractor do you mean?"; "someone's" → "Whose do you mean?" */
 function describedQuestion(who: string): string {
   if (/^(?:my|our)\b/.test(who)) return `Who is ${who.replace(/^(?:my|our)\b/, 'your')}?`;
-  const noun = who.split(' ').pop()!;
-  if (/^(?:someone|somebody|else|person|user|employee)$/.test(noun)) return 'Who do you mean?';
+  const noun = who.replace(/^(?:a|an|the|some|this|that|his|her|their|one of (?:my|our))\s+/, '');
+  if (/\b(?:someone|somebody|else|another)\b/.test(who)) return 'Who do you mean?';
   return `Which ${noun} do you mean?`;
 }
 
@@ -218,7 +220,7 @@ const SELF = /\b(?:mine|me|myself|my own|my)\b/;
 const RE = {
   negatedAction: /\b(?:don'?t|do not|never|no need to|not)\s+(?:\w+\s+){0,2}(?:restart|reboot|wipe|erase|lock|reset|delete|touch|open|create|give|grant|remove)\b/,
   password:
-    /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b/,
+    /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b|(?<!\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b.*)\b(?:needs?|wants?) (?:a )?(?:reset|new login)\b(?!.*\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b)/,
   wipe: /\b(?:wipe|erase|factory[- ]reset|remote[- ]wipe|nuke|delete everything on)\b/,
   stolen: /\b(?:stolen|lost|missing|left .{0,20}(?:train|taxi|bus|plane|airport|cab|uber))\b/,
   lock: /\block\b(?!ed out)(?! out)|\bscreen ?lock\b/,
@@ -246,6 +248,7 @@ const RE = {
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
   no: /^(?:no|nope|nah|no thanks|no thank you|not now|don'?t)\b/,
   bareNo: /^(?:no|nope|nah|no thanks|no thank you|not now|no way|don'?t|no,? (?:don'?t|stop|cancel)(?: it| that)?|no,? (?:i )?changed my mind|stop)[\s.!]*$/,
+  bareYes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|yes please)[\s.!]*$/,
   actionVerb: /\b(?:lock|restart|reboot|wipe|erase|reset|check|give|grant|open|create|file|run)\b/,
   yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
 };
@@ -272,6 +275,9 @@ function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
 
 /** A follow-up asking for the last request again, for someone else: "and alice's too", "same for the intern". */
 const ALSO_FOR = /^(?:and|also|ok|okay|now)?[,\s]*(?:(?:same|do the same|the same) for\s+\S+(?:\s\S+)?|(?:for\s+|do\s+)?\S+(?:\s\S+)?\s*,?\s*(?:too|as well|also))\s*[.!]*$/;
+
+/** "no, I meant alice", "sorry, I meant the intern's", "actually, for alice": the last request was for someone else. */
+const CORRECTION = /^(?:no|nope|sorry|oops|wait|actually|oh)?[,!.\s]*(?:i )?(?:meant|mean)\b|^(?:no|nope|sorry|oops|actually)[,!.\s]+(?:it'?s |it was |for |that was for )\S+(?:'s)?[.!]*$/;
 
 /** How a replanned message is read: only the clauses that asked "whom?", or all of it for someone else. */
 interface Override {
@@ -355,6 +361,10 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   const calls: RawCall[] = [];
   const notes: string[] = [];
 
+  if (/^\/[a-z][\w-]*\b/.test(whole)) {
+    const command = whole.split(' ')[0];
+    return { text: `"${command}" isn't a command I know: just tell me in words what you need. ${CAPABILITIES}`, calls: [], dialogue: dialogue0(req) };
+  }
   if (RE.greeting.test(whole)) return { text: `Hi${me.name ? ` ${me.name.split(' ')[0]}` : ''}! ${CAPABILITIES} What do you need?`, calls: [] };
   if (RE.thanks.test(whole) && whole.length < 40) return { text: "You're welcome! Anything else I can help with?", calls: [] };
 
@@ -407,6 +417,10 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       for (const d of p.devices) excludedDevices.set(d, p.name);
     }
   };
+  // A bare "yes" with nothing asked: it accepts nothing (and never becomes a ticket about "yes").
+  if (RE.bareYes.test(whole) && !req.dialogue?.pending && !req.dialogue?.unresolved) {
+    return { text: 'Nothing is waiting for a yes in this thread. What do you need?', calls: [], dialogue: dialogue0(req) };
+  }
   let offer: DialogueState['offer'];
   let lastPerson = req.dialogue?.lastPerson;
   let lastDevice = req.dialogue?.lastDevice;
@@ -526,6 +540,15 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       command('wipe');
       continue;
     }
+    if (affirmed(t, RE.stolen) && mentionsDevice && subject.kind === 'person' && !affirmed(t, RE.lock)) {
+      // Someone else's device reported lost, nothing asked: offer to lock it rather than act unasked.
+      const d = deviceOf(t, devices, subject, 'execute_remote_command', { command: 'lock' });
+      if (d) {
+        notes.push(`Shall I lock ${d} (${subject.name}'s)? (yes / no) It can also be wiped if it can't be recovered (that needs an IT admin's approval).`);
+        pending = { tool: 'execute_remote_command', args: { device_id: d, command: 'lock' }, missing: ['confirm'] };
+      }
+      continue;
+    }
     if (affirmed(t, RE.stolen) && mentionsDevice) {
       const d = command('lock');
       // Said before policy decides, so it promises nothing: the summary says what actually happened.
@@ -633,9 +656,23 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       const named: Subject | null =
         who.kind === 'person' || who.kind === 'unknown' ? who : who.kind === 'bare' ? { kind: 'person', ...who.person } : SELF.test(whole) ? { kind: 'self' } : null;
       if (named?.kind === 'unknown') return { text: whoQuestion(named), calls: [], dialogue: dialogue({ unresolved: heldBack }) };
+      // "bob", "it's bob smith": a short answer naming someone the directory does not know.
+      const unknown = whole.split(' ').length <= 4 ? bareNames(whole, req.systemIds ?? []).find((w) => resolvedAll.has(w) && resolvedAll.get(w) === null) : undefined;
+      if (!named && unknown) return { text: whoQuestion({ kind: 'unknown', name: unknown }), calls: [], dialogue: dialogue({ unresolved: heldBack }) };
       if (named) return offlinePlan({ ...req, message: heldBack, dialogue: { ...req.dialogue, unresolved: undefined } }, undefined, { subject: named, clauses: 'unsure' });
     }
     const again = req.dialogue?.lastRequest;
+    // "no, I meant alice" after a request went ahead: the same request for alice; the earlier one stands.
+    if (again && !override && CORRECTION.test(whole)) {
+      const who = subjectOf(whole, req);
+      const named: Subject | null = who.kind === 'bare' ? { kind: 'person', ...who.person } : who.kind === 'self' ? (SELF.test(whole) ? who : null) : who;
+      if (named && isUnsure(named)) return { text: whoQuestion(named), calls: [], dialogue: dialogue() };
+      if (named) {
+        const replanned = offlinePlan({ ...req, message: again, dialogue: { ...req.dialogue, lastRequest: undefined } }, undefined, { subject: named, clauses: 'all' });
+        const note = `Your earlier request ("${again.slice(0, 80)}") was already handled as shown above, and I haven't undone it.`;
+        return { ...replanned, text: [note, replanned.text].filter(Boolean).join(' ') };
+      }
+    }
     if (again && !override && ALSO_FOR.test(whole)) {
       const who = subjectOf(whole, req);
       // Someone must be named ("the vpn too" names nobody, and is not the same request again).
@@ -671,7 +708,13 @@ function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string
   if (/^(?:cancel|never ?mind|nvm|forget it|no|nope|stop)\b/.test(t)) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
   let answered = false;
   for (const slot of pending.missing) {
-    if (slot === 'system') {
+    if (slot === 'confirm') {
+      // "yes", "yes lock it": the offered action, exactly as offered.
+      if (RE.yes.test(t) && !/\b(?:wipe|restart|reboot|reset)\b/.test(t)) {
+        args.confirm = true;
+        answered = true;
+      }
+    } else if (slot === 'system') {
       const system = findSystem(t, req.systemIds ?? []) ?? (req.systemIds ?? []).find((s) => t === s);
       if (system && (req.systemIds ?? []).includes(system)) {
         args.system = system;
@@ -704,6 +747,7 @@ function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string
     if (level || args.duration_hours) args.level = level ?? DEFAULT_LEVEL;
     else return { text: levelQuestion(String(args.system)), calls: [], dialogue: { pending: { tool: pending.tool, args, missing: ['level'] } } };
   }
+  delete args.confirm;
   if (missing.length) return { text: 'I still need a bit more: which one?', calls: [], dialogue: { pending: { tool: pending.tool, args, missing } } };
   if (pending.tool === 'provision_access') {
     args.duration_hours = args.duration_hours ?? durationHours(t) ?? DEFAULT_HOURS;

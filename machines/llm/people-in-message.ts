@@ -86,6 +86,15 @@ export function readPeople(text: string, systems: readonly string[] = []): Readi
     kept.push(rest.replace(/\s+/g, ' ').trim());
   }
   let keptText = kept.filter(Boolean).join(', ');
+  // "alice told me to reset my password": a speaker the directory may know only as a bare name.
+  const spoken = /(?:^|[,;.]\s*)((?:the\s+)?@?[\p{L}\p{N}._-]+(?:\s+[\p{L}\p{N}._-]+)?)\s+(?=(?:said|says|told me|tells me|asked me|asks me|wants me|suggested|suggests|mentioned|recommended)\b)/u.exec(keptText);
+  if (spoken && !/^(?:i|you|we|it|someone|somebody|they|he|she)$/.test(spoken[1]!)) {
+    const after = keptText.slice(spoken.index + spoken[0].length);
+    if (namesSelf(after) && !PRONOUN.test(after)) {
+      excluded.push(...spoken[1]!.replace(/^the\s+|^@/, '').split(/\s+/));
+      keptText = after.replace(SPEECH, '').trim();
+    }
+  }
   // Reported speech: the speaker is not the target when the request is about the requester's own things
   // ("sam said I should lock my laptop"); a pronoun back to them ("alice says she can't…") keeps them.
   for (const m of personMentions(keptText, systems)) {
