@@ -105,7 +105,7 @@ describe('understanding who and what (CLI)', () => {
 
   test('a bare name where no pattern says whose is asked about, never silently replaced by the requester', () => {
     const db = tempDbPath();
-    const r = cli(db, 'sam', 't', 'reset password alice');
+    const r = cli(db, 'sam', 't', 'reset password, alice');
     expect(r.proposals).toEqual([]);
     expect(r.reply).toMatch(/for Alice .*\(alice\) or for you/);
     const mine = cli(db, 'sam', 't', 'mine');
@@ -155,5 +155,143 @@ describe('understanding who and what (CLI)', () => {
     expect(offer.reply).toMatch(/open a ticket .*\(yes \/ no\)/);
     const yes = cli(db, 'alice', 't', 'yes');
     expect(yes.executed).toEqual([expect.objectContaining({ tool: 'create_support_ticket', ok: true })]);
+  });
+});
+
+// The newcomer trial's safety findings (issue 11): the planner never acts on the wrong person.
+describe('never the wrong person (CLI)', () => {
+  const devicesTouched = (db: string) => {
+    const r = new Database(db, { readonly: true });
+    try {
+      return (r.prepare('select device_id from device_commands order by device_id').all() as Array<{ device_id: string }>).map((x) => x.device_id);
+    } finally {
+      r.close();
+    }
+  };
+
+  test('"my laptop is also slow, restart it" after talking about alice’s laptop: the message’s own "my" wins', () => {
+    const db = tempDbPath();
+    cli(db, 'intern', 't', "alice's laptop is slow, can you check it?");
+    const mine = cli(db, 'intern', 't', 'my laptop is also slow, restart it');
+    expect(mine.proposals).toEqual([expect.objectContaining({ tool: 'execute_remote_command', args: { device_id: 'LAPTOP-INTERN-01', command: 'restart' } })]);
+    expect(devicesTouched(db)).toEqual(['LAPTOP-INTERN-01']);
+  });
+
+  test.each([
+    ["lock my laptop, not alice's", 'LAPTOP-SAM-01', 'lock'],
+    ["don't lock alice's laptop, lock mine", 'LAPTOP-SAM-01', 'lock'],
+    ["don't touch alice's laptop, just restart the intern's", 'LAPTOP-INTERN-01', 'restart'],
+    ["alice's laptop is slow, can you restart mine?", 'LAPTOP-SAM-01', 'restart'],
+    ["the intern's laptop is fine but mine is slow", 'LAPTOP-SAM-01', null],
+    ['sam said I should lock my laptop', 'LAPTOP-ALICE-01', 'lock'],
+  ])('"%s" → %s only: a person negated, contrasted or quoted is never the target', (text, device, command) => {
+    const db = tempDbPath();
+    const as = text.startsWith('sam said') ? 'alice' : 'sam';
+    const r = cli(db, as, 't', text);
+    const tool = command ? 'execute_remote_command' : 'run_device_diagnostic';
+    expect(r.proposals).toEqual([expect.objectContaining({ tool, args: command ? { device_id: device, command } : { device_id: device } })]);
+    expect(devicesTouched(db).every((d) => d === device)).toBe(true);
+  });
+
+  test.each([
+    ["my colleague can't log in", /Who is your colleague\? Tell me their name or email/],
+    ["my boss can't log in", /Who is your boss\?/],
+    ['a contractor needs a password reset', /Which contractor do you mean\?/],
+    ['lock the laptop of my teammate', /Who is your teammate\?/],
+    ["someone's laptop was stolen", /Who do you mean\? Tell me their name or email/],
+  ])('a person only described ("%s") is asked about, never replaced by the requester', (text, question) => {
+    const db = tempDbPath();
+    const r = cli(db, 'sam', 't', text);
+    expect(r.proposals).toEqual([]);
+    expect(r.reply).toMatch(question);
+  });
+
+  test('the answer to "who is your colleague?" fills it; an unknown answer is asked about again', () => {
+    const db = tempDbPath();
+    cli(db, 'sam', 't', "my colleague can't log in");
+    expect(cli(db, 'sam', 't', 'bob').reply).toMatch(/don't know anyone called "bob"/);
+    const alice = cli(db, 'sam', 't', 'alice');
+    expect(alice.proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'alice' } })]);
+    expect(count(db, "select count(*) n from password_resets where user_id = 'sam'")).toBe(0);
+  });
+
+  test('look-alike names: folded and matched exactly, or asked about — never the requester', () => {
+    const db = tempDbPath();
+    expect(cli(db, 'sam', 'a', 'reset the password for \uff41\uff4c\uff49\uff43\uff45').proposals).toEqual([expect.objectContaining({ args: { user: 'alice' } })]);
+    expect(cli(db, 'sam', 'b', "reset ali\u200Bce's password").proposals).toEqual([expect.objectContaining({ args: { user: 'alice' } })]);
+    expect(cli(db, 'sam', 'c', 'password reset for \uff41\uff4c\uff49\uff43\uff45\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d').proposals).toEqual([
+      expect.objectContaining({ args: { user: 'alice' } }),
+    ]);
+    for (const [i, name] of ['Al\u00edce', '\u0430lice'].entries()) {
+      const r = cli(db, 'sam', `d${i}`, `reset ${name}'s password`);
+      expect(r.proposals).toEqual([]);
+      expect(r.reply).toMatch(/I don't know anyone called/);
+    }
+    expect(count(db, "select count(*) n from password_resets where user_id = 'sam'")).toBe(0);
+  });
+
+  test.each(['wipe all laptops', "lock everyone's laptops", 'reset all passwords'])('"%s": one named person or device at a time, nothing proposed', (text) => {
+    const db = tempDbPath();
+    const r = cli(db, 'sam', 't', text);
+    expect(r.proposals).toEqual([]);
+    expect(r.reply).toMatch(/one named person or device at a time/);
+  });
+
+  test('questions about someone else’s access or tickets are read-only and never answered with the requester’s data', () => {
+    const db = tempDbPath();
+    const access = cli(db, 'alice', 't', 'what access does the intern have?');
+    expect(access.proposals).toEqual([]);
+    expect(access.reply).toMatch(/only show your own access/);
+    for (const next of ["the intern's", 'yes', 'admin on github']) cli(db, 'alice', 't', next);
+    expect(count(db, "select count(*) n from approvals where tool = 'provision_access' and args like '%intern%'")).toBe(0);
+    for (const [i, text] of ['what tickets does alice have?', "show me alice's tickets"].entries()) {
+      const r = cli(db, 'sam', `q${i}`, text);
+      expect(r.proposals).toEqual([]);
+      expect(r.reply).toMatch(/only list your own tickets/);
+    }
+  });
+
+  test('"reset the password" after talking about alice asks whose; "mine" answers it', () => {
+    const db = tempDbPath();
+    cli(db, 'sam', 't', 'alice says her laptop is acting up');
+    const asked = cli(db, 'sam', 't', 'reset the password');
+    expect(asked.proposals).toEqual([]);
+    expect(asked.reply).toMatch(/for Alice Anders \(alice\) or for you/);
+    expect(cli(db, 'sam', 't', 'mine').proposals).toEqual([expect.objectContaining({ tool: 'reset_password', args: { user: 'sam' } })]);
+  });
+
+  test('"no" to a request just made withdraws it; a later "yes" creates nothing', () => {
+    const db = tempDbPath();
+    const asked = cli(db, 'alice', 't', 'wipe my laptop');
+    expect(asked.approvals).toEqual([expect.objectContaining({ status: 'pending' })]);
+    expect(cli(db, 'alice', 't', 'no').reply).toMatch(/Withdrawn: your request to wipe LAPTOP-ALICE-01/);
+    const yes = cli(db, 'alice', 't', 'yes');
+    expect(yes.proposals).toEqual([]);
+    const own = cli(db, 'sam', 'u', 'wipe my laptop');
+    expect(own.approvals).toEqual([expect.objectContaining({ status: 'pending', required: 'requester' })]);
+    expect(cli(db, 'sam', 'u', 'nope').reply).toMatch(/Withdrawn/);
+    expect(cli(db, 'sam', 'u', 'yes').proposals).toEqual([]);
+    expect(count(db, "select count(*) n from tickets where summary in ('no', 'nope', 'yes')")).toBe(0);
+    expect(devicesTouched(db)).toEqual([]);
+  });
+
+  test('several people named: one proposal each, none dropped', () => {
+    const db = tempDbPath();
+    const r = cli(db, 'sam', 't', 'reset passwords for alice and the intern');
+    expect(r.proposals.map((p) => p.args)).toEqual([{ user: 'alice' }, { user: 'intern' }]);
+  });
+
+  test('a correction after a request ran replans it for the person meant; clear names act without asking', () => {
+    const db = tempDbPath();
+    cli(db, 'sam', 't', 'lock my laptop');
+    const meant = cli(db, 'sam', 't', 'no, I meant alice');
+    expect(meant.proposals).toEqual([expect.objectContaining({ args: { device_id: 'LAPTOP-ALICE-01', command: 'lock' } })]);
+    expect(meant.reply).toMatch(/already handled/);
+    expect(cli(db, 'sam', 'a', 'reset the password for Alice Anders').proposals).toEqual([expect.objectContaining({ args: { user: 'alice' } })]);
+    expect(cli(db, 'sam', 'b', 'ALICE@EXAMPLE.COM needs a reset').proposals).toEqual([expect.objectContaining({ args: { user: 'alice' } })]);
+    const bob = cli(db, 'sam', 'c', 'lock laptop bob');
+    expect(bob.proposals).toEqual([]);
+    expect(bob.reply).toMatch(/don't know anyone called "bob"/);
+    expect(count(db, "select count(*) n from password_resets where user_id = 'sam'")).toBe(0);
   });
 });

@@ -248,6 +248,8 @@ const RE = {
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
   no: /^(?:no|nope|nah|no thanks|no thank you|not now|don'?t)\b/,
   bareNo: /^(?:no|nope|nah|no thanks|no thank you|not now|no way|don'?t|no,? (?:don'?t|stop|cancel)(?: it| that)?|no,? (?:i )?changed my mind|stop)[\s.!]*$/,
+  /** "sure, low priority": a priority said with the yes to a ticket offer. */
+  priorityNamed: /\b(?:low|medium|normal|high|urgent)(?:[- ]priority)?\b|\b(?:asap|no rush|whenever|not urgent)\b/,
   bareYes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|yes please)[\s.!]*$/,
   actionVerb: /\b(?:lock|restart|reboot|wipe|erase|reset|check|give|grant|open|create|file|run)\b/,
   yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
@@ -400,7 +402,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     }
     return {
       text: null,
-      calls: [call('create_support_ticket', { summary: summaryFrom(about), description: about.slice(0, 4000), priority: priorityFrom(normalize(about)) })],
+      calls: [call('create_support_ticket', { summary: summaryFrom(about), description: about.slice(0, 4000), priority: RE.priorityNamed.test(whole) ? priorityFrom(whole) : priorityFrom(normalize(about)) })],
     };
   }
 
@@ -657,7 +659,8 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
         who.kind === 'person' || who.kind === 'unknown' ? who : who.kind === 'bare' ? { kind: 'person', ...who.person } : SELF.test(whole) ? { kind: 'self' } : null;
       if (named?.kind === 'unknown') return { text: whoQuestion(named), calls: [], dialogue: dialogue({ unresolved: heldBack }) };
       // "bob", "it's bob smith": a short answer naming someone the directory does not know.
-      const unknown = whole.split(' ').length <= 4 ? bareNames(whole, req.systemIds ?? []).find((w) => resolvedAll.has(w) && resolvedAll.get(w) === null) : undefined;
+      const answer = whole.replace(/^(?:sorry,?\s*|no,?\s*)?(?:i meant|meant|it'?s|its|it is|that'?s|that is|he'?s|she'?s|they'?re|for|the)\s+/, '').replace(/[.!]+$/, '');
+      const unknown = answer.split(' ').length <= 2 && !/^(?:what|how|why|when|where|who|is|are|can|do|does)\b/.test(answer) ? bareNames(whole, req.systemIds ?? []).find((w) => resolvedAll.has(w) && resolvedAll.get(w) === null) : undefined;
       if (!named && unknown) return { text: whoQuestion({ kind: 'unknown', name: unknown }), calls: [], dialogue: dialogue({ unresolved: heldBack }) };
       if (named) return offlinePlan({ ...req, message: heldBack, dialogue: { ...req.dialogue, unresolved: undefined } }, undefined, { subject: named, clauses: 'unsure' });
     }
@@ -687,10 +690,12 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     if (filled) return { ...filled, dialogue: { ...dialogue(), pending: undefined, ...(filled.dialogue ?? {}) } };
     const guessed = hint ? planFromHint(hint) : null;
     if (guessed) return { ...guessed, dialogue: dialogue() };
+    // A few words are not worth a ticket; a question still open ("who do you mean?") stays open.
+    const worthATicket = whole.split(' ').length >= 3;
     const unsure: Plan = {
-      text: `I'm not sure I understood that. ${CAPABILITIES} If it's something else, I can open a ticket for IT with your message: just say "yes".`,
+      text: `I'm not sure I understood that. ${CAPABILITIES}${worthATicket ? ` If it's something else, I can open a ticket for IT with your message: just say "yes".` : ''}`,
       calls: [],
-      dialogue: dialogue({ offer: 'ticket' }),
+      dialogue: dialogue({ ...(worthATicket ? { offer: 'ticket' as const } : {}), ...(req.dialogue?.unresolved ? { unresolved: req.dialogue.unresolved } : {}) }),
     };
     notUnderstood.add(unsure);
     return unsure;
