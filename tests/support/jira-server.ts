@@ -317,6 +317,7 @@ export class LoopbackJira {
     if (fields.description !== undefined && fields.description !== null) {
       const problem = adfProblem(fields.description);
       if (problem) fieldErrors.description = `Operation value must be an Atlassian Document (see the Atlassian Document Format): ${problem}`;
+      else if (adfText(fields.description).length > 32_767) fieldErrors.description = 'The entered text is too long. It exceeds the allowed limit of 32,767 characters.';
     }
     const priority = fields.priority === undefined ? 'Medium' : (fields.priority as { name?: unknown } | null)?.name;
     if (typeof priority !== 'string' || !PRIORITIES.includes(priority)) fieldErrors.priority = 'Specify the Priority (name) in the string format';
@@ -483,6 +484,13 @@ export function adfProblem(doc: unknown): string | null {
     if (p) return p;
   }
   return null;
+}
+
+/** All the text in an ADF value. */
+function adfText(node: unknown): string {
+  const n = node as { text?: unknown; content?: unknown } | null;
+  if (!n || typeof n !== 'object') return '';
+  return (typeof n.text === 'string' ? n.text : '') + (Array.isArray(n.content) ? n.content.map(adfText).join('') : '');
 }
 
 interface JqlClause {

@@ -1,0 +1,2 @@
+export { intuneDevices } from './devices';
+export type { IntuneSettings } from './graph';

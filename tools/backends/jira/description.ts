@@ -1,0 +1,23 @@
+import { doc, heading, link, paragraphs, type AdfDoc } from './adf';
+
+// What a Jira issue opened by Sentinel says: the requester's words, the conversation that led to it
+// (the tool appends it after this separator), whom it is for, and a link back to the Slack thread.
+
+const TRANSCRIPT_SEPARATOR = /\n*-{3} Conversation with Sentinel -{3}\n/;
+/** Jira refuses a description over 32,767 characters; the conversation gives way first (its end is kept). */
+const MAX_OWN = 8_000;
+const MAX_TRANSCRIPT = 20_000;
+
+const tail = (text: string, max: number) => (text.length <= max ? text : `[… earlier messages left out]\n${text.slice(text.length - max).replace(/^[^\n]*\n/, '')}`);
+const head = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)} […]`);
+
+export function describeIssue(input: { description: string; requester: string; threadUrl?: string | null }): AdfDoc {
+  const m = TRANSCRIPT_SEPARATOR.exec(input.description);
+  const own = m ? input.description.slice(0, m.index) : input.description;
+  const transcript = m ? input.description.slice(m.index + m[0].length) : undefined;
+  const blocks = paragraphs(head(own, MAX_OWN));
+  if (transcript?.trim()) blocks.push(heading('Conversation with Sentinel'), ...paragraphs(tail(transcript, MAX_TRANSCRIPT)));
+  blocks.push(...paragraphs(`Opened by Sentinel for ${input.requester}.`));
+  if (input.threadUrl) blocks.push(link('the Slack thread', input.threadUrl, 'Conversation: '));
+  return doc(blocks);
+}

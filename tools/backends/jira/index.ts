@@ -1,0 +1,2 @@
+export { jiraTickets } from './tickets';
+export type { JiraSettings } from './client';
