@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { prepared } from './prepared';
+import type { CountedAction } from '../policies/budgets';
 import { decisions } from './schema';
 
 export type DecisionRow = typeof decisions.$inferSelect;
@@ -60,13 +61,28 @@ export function actionsSince(db: Db, requester: string, since: number, cap: numb
 }
 
 /**
- * Actions of these tools (`*`: any) that went through since `since`, by anyone: allowed ones when
- * decided, approved ones when approved. What an org-wide budget counts (its `when` is applied by the caller).
+ * Every action of these tools (`*`: any) that counts against an org-wide budget since `since`, by
+ * anyone, oldest first: allowed ones from when they were decided, approved ones from when they were
+ * approved (policies/budgets.ts budgetCount applies the window, the budget's `when` and the message).
+ * The one place that says which actions count: the guard, `policy explain` and `policy replay` read it.
  */
-export function actionsForBudget(db: Db, tools: readonly string[] | '*', since: number): Array<{ tool: string; args: string }> {
+export function actionsForBudget(db: Db, tools: readonly string[] | '*', since: number): CountedAction[] {
   const toolFilter = tools === '*' ? sql`1 = 1` : sql`d.tool IN (${sql.join(tools.map((t) => sql`${t}`), sql`, `)})`;
-  return db.all<{ tool: string; args: string }>(sql`
-    SELECT d.tool, d.args FROM decisions d LEFT JOIN approvals a ON a.id = d.approval_id
+  const rows = db.all<{ turn: string; tool: string; args: string; at: number }>(sql`
+    SELECT d.turn_key AS turn, d.tool, d.args, CASE WHEN d.decision = 'allow' THEN d.created_at ELSE a.decided_at END AS at
+    FROM decisions d LEFT JOIN approvals a ON a.id = d.approval_id
     WHERE ${toolFilter}
-      AND ((d.decision = 'allow' AND d.created_at > ${since}) OR (a.status = 'approved' AND a.decided_at > ${since}))`);
+      AND ((d.decision = 'allow' AND d.created_at > ${since}) OR (a.status = 'approved' AND a.decided_at > ${since}))
+    ORDER BY at`);
+  return rows.map((r) => ({ at: r.at, tool: r.tool, args: argsObject(r.args), turn: r.turn }));
+}
+
+/** Stored arguments as an object ({} for anything else: a truncated or refused proposal's text). */
+function argsObject(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,4 +1,4 @@
-import { applyBudgets, budgetReason, budgetsFor } from './budgets';
+import { applyBudgets, budgetCount, budgetReason, budgetsFor } from './budgets';
 import { BudgetSchema, type Budget } from './schema';
 import type { Decision } from './types';
 
@@ -68,5 +68,18 @@ describe('budgets', () => {
     expect(BudgetSchema.safeParse({ ...wipes2, then: { effect: 'allow' } }).success).toBe(false);
     expect(BudgetSchema.safeParse({ ...wipes2, then: { effect: 'deny', approvals: 2 } }).success).toBe(false);
     expect(BudgetSchema.parse({ ...wipes2, then: { effect: 'require_approval' } }).then).toEqual({ effect: 'require_approval', approvals: 1 });
+  });
+});
+
+describe('budgetCount (the one counting rule: guard, explain, replay)', () => {
+  const HOUR = 3_600_000;
+  const at = 10 * HOUR;
+  const act = (minutesAgo: number, args: Record<string, unknown>, turn = 'other') => ({ at: at - minutesAgo * 60_000, tool: wipe.tool, args, turn });
+  const past = [act(61, wipe.args), act(60, wipe.args), act(59, wipe.args), act(30, lock.args), act(10, wipe.args, 'this'), act(1, wipe.args), act(0, wipe.args), act(-1, wipe.args)];
+  test('matching actions of other messages in (at - window, at], plus the ones earlier in this message', () => {
+    // 59 and 1 and 0 minutes ago; not 60 (the window's open end), not the lock, not this message's own, not later ones.
+    expect(budgetCount(wipes2, past, at, 'this')).toBe(3);
+    expect(budgetCount(wipes2, past, at, 'this', [wipe, lock, wipe])).toBe(5);
+    expect(budgetCount(noWipes, past, at, 'nothing')).toBe(6); // a day: every wipe up to now, whichever message
   });
 });

@@ -19,6 +19,39 @@ export function budgetsFor(budgets: readonly Budget[], proposal: Proposal): Budg
   return budgets.filter((b) => budgetMatches(b, proposal.tool, proposal.args));
 }
 
+/**
+ * What a budget counts, wherever it is counted (the guard deciding, `policy explain`, `policy replay`):
+ * the actions policy let through, by anyone — an allowed action at the moment it was decided, an
+ * approved one at the moment it was approved (db/decisions.ts actionsForBudget reads them) — and the
+ * proposals earlier in the same message that policy let through (allowed or sent for approval).
+ */
+export interface CountedAction {
+  /** When it counts from: the decision (allowed) or the approval (approved). */
+  at: number;
+  tool: string;
+  args: Record<string, unknown>;
+  /** The message (turn) it was proposed in; that message's own proposals are counted as `earlier` instead. */
+  turn: string;
+}
+
+/**
+ * How many actions `budget` counts for a proposal decided at `at` in message `turn`: the matching
+ * actions of other messages in its window, `(at - window, at]` (`past`, oldest first), plus the matching
+ * proposals policy let through earlier in the same message (`earlier`). Not counting the proposal itself.
+ */
+export function budgetCount(budget: Budget, past: readonly CountedAction[], at: number, turn: string, earlier: readonly Proposal[] = []): number {
+  const from = at - budget.window_minutes * 60_000;
+  let n = 0;
+  for (let i = past.length - 1; i >= 0; i--) {
+    const a = past[i]!;
+    if (a.at > at) continue;
+    if (a.at <= from) break;
+    if (a.turn !== turn && budgetMatches(budget, a.tool, a.args)) n++;
+  }
+  for (const e of earlier) if (budgetMatches(budget, e.tool, e.args)) n++;
+  return n;
+}
+
 /** A budget is reached when `max` matching actions already ran or were approved in its window. */
 export const budgetReached = (budget: Budget, count: number): boolean => count >= budget.max;
 

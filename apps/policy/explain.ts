@@ -1,4 +1,5 @@
-import { applyBudgets, budgetsFor } from '../../policies/budgets';
+import { actionsForBudget } from '../../db/decisions';
+import { applyBudgets, budgetCount, budgetsFor } from '../../policies/budgets';
 import { valueOr } from '../../tools/backends/types';
 import { decide } from '../../policies/decide';
 import { directoryFrom, routeApproval, type Route } from '../../policies/routing';
@@ -9,7 +10,6 @@ import { findTool, tools } from '../../tools/registry';
 import type { Sentinel } from '../sentinel';
 import { UsageError } from './args';
 import { approversText, shortHash, targetText } from './describe';
-import { budgetCounter, readHistory } from './history';
 
 export interface Explanation {
   policy: { file: string; hash: string };
@@ -50,7 +50,9 @@ export async function explain(s: Sentinel, policy: LoadedPolicy, as: string, too
   const target = await tool.target(valid.data, s.backends);
   const proposal = { tool: tool.name, args };
   const decided = decide(actor, proposal, { target, policy });
-  const counter = budgetCounter(readHistory(s.database.sqlite, Number.MAX_SAFE_INTEGER).actions, Date.now());
+  // Counted as the guard counts (policies/budgets.ts budgetCount): a new message, now.
+  const at = Date.now();
+  const counter = (b: Budget) => budgetCount(b, actionsForBudget(s.database.db, b.tools, at - b.window_minutes * 60_000), at, '');
   const matching: Budget[] = budgetsFor(policy.budgets, proposal);
   const decision = applyBudgets(policy.budgets, proposal, decided, counter);
   const index = policy.rules.findIndex((r) => r.id === decision.rule);

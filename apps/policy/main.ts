@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from '../../config';
 import { openDatabase } from '../../db/client';
+import { actionsForBudget } from '../../db/decisions';
 import { DEFAULT_POLICY_FILE, loadPolicyFile } from '../../policies/load';
 import type { LoadedPolicy } from '../../policies/schema';
 import { tools } from '../../tools/registry';
@@ -47,7 +48,10 @@ async function run(cmd: Exclude<PolicyCommand, { kind: 'help' }>, config: () => 
   if (!fs.existsSync(c.dbPath)) throw new UsageError(`no database at ${c.dbPath} (set SENTINEL_DB): there is no history to replay`);
   const database = openDatabase(c.dbPath, { busyTimeoutMs: c.dbBusyMs });
   try {
-    const report = replayHistory(readHistory(database.sqlite, cmd.since), policy, cmd.since);
+    // What the budgets count, from the longest window before the first replayed proposal on.
+    const longest = Math.max(0, ...policy.budgets.map((b) => b.window_minutes * 60_000));
+    const past = policy.budgets.length ? actionsForBudget(database.db, '*', cmd.since - longest) : [];
+    const report = replayHistory({ proposals: readHistory(database.sqlite, cmd.since), past }, policy, cmd.since);
     say(cmd.json ? JSON.stringify(report) : replayText(report, c.dbPath));
     return 0;
   } finally {

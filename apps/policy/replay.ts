@@ -1,9 +1,10 @@
-import { applyBudgets } from '../../policies/budgets';
+import { applyBudgets, budgetCount, type CountedAction } from '../../policies/budgets';
+import type { Proposal } from '../../policies/decide';
 import { decide } from '../../policies/decide';
 import type { LoadedPolicy } from '../../policies/schema';
 import type { Role, Target } from '../../policies/types';
 import { describeCall } from '../../tools/registry';
-import { budgetCounter, type PastAction, type RecordedProposal } from './history';
+import type { RecordedProposal } from './history';
 import { decisionLabel, shortHash, utcMinute } from './describe';
 
 export interface ReplayedOutcome {
@@ -61,11 +62,11 @@ function unreplayable(p: RecordedProposal): string | null {
 }
 
 /**
- * Decides every recorded proposal again under `policy` (rules, grant caps, and budgets counted over the
- * actions that ran before it) and lists those whose decision changes: its effect, who must answer, the
- * quorum or the approvers.
+ * Decides every recorded proposal again under `policy` (rules, grant caps, and budgets counted as the
+ * guard counts them: `past`, from db/decisions.ts actionsForBudget, is what went through) and lists those
+ * whose decision changes: its effect, who must answer, the quorum or the approvers.
  */
-export function replayHistory(history: { proposals: RecordedProposal[]; actions: PastAction[] }, policy: LoadedPolicy, since: number): ReplayReport {
+export function replayHistory(history: { proposals: RecordedProposal[]; past: readonly CountedAction[] }, policy: LoadedPolicy, since: number): ReplayReport {
   const report: ReplayReport = {
     file: policy.source,
     hash: policy.hash,
@@ -77,6 +78,8 @@ export function replayHistory(history: { proposals: RecordedProposal[]; actions:
     counts: {},
     not_replayed: {},
   };
+  // Per message, the proposals the replayed policy let through so far: what its budgets count as "earlier".
+  const earlier = new Map<string, Proposal[]>();
   for (const p of history.proposals) {
     const why = unreplayable(p);
     if (why) {
@@ -89,7 +92,11 @@ export function replayHistory(history: { proposals: RecordedProposal[]; actions:
     const target = d.target as Target;
     const proposal = { tool: d.tool, args };
     const decided = decide({ id: p.actor!, role: d.role as Role }, proposal, { target, policy });
-    const now = applyBudgets(policy.budgets, proposal, decided, budgetCounter(history.actions, p.at));
+    // Budgets are counted as the guard counted them (policies/budgets.ts budgetCount): what actually went
+    // through in other messages before it, and what the replayed policy let through earlier in its own.
+    const inTurn = earlier.get(d.turn) ?? [];
+    const now = applyBudgets(policy.budgets, proposal, decided, (b) => budgetCount(b, history.past, p.at, d.turn, inTurn));
+    if (now.effect !== 'deny') earlier.set(d.turn, [...inTurn, proposal]);
     const old: ReplayedOutcome = { decision: d.decision, rule: d.rule, reason: d.reason, ...(d.decision === 'require_approval' ? { required: d.required ?? 'approver', approvals: d.approvals, approvers: d.approvers } : {}) };
     const next: ReplayedOutcome = { decision: now.effect, rule: now.rule, reason: now.reason, ...(now.effect === 'require_approval' ? { required: now.required, approvals: now.approvals, approvers: now.approvers } : {}) };
     const before = decisionLabel(old);

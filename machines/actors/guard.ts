@@ -5,7 +5,9 @@ import { canonicalJson } from '../../db/canonical-json';
 import { nestedDeeperThan } from '../../db/json-depth';
 import { actionsForBudget, actionsSince, decisionsForTurn, insertDecisions, type DecisionRow } from '../../db/decisions';
 import { transact } from '../../db/transact';
-import { applyBudgets, budgetMatches, budgetsFor } from '../../policies/budgets';
+import { applyBudgets, budgetCount, budgetsFor, type CountedAction } from '../../policies/budgets';
+import type { Proposal } from '../../policies/decide';
+import type { Budget } from '../../policies/schema';
 import { decide } from '../../policies/decide';
 import type { Actor, Decision, Target } from '../../policies/types';
 import { findTool } from '../../tools/registry';
@@ -120,37 +122,30 @@ function applyRateLimit(deps: AgentDeps, requester: Actor, checked: Checked[], n
 
 /**
  * Org-wide blast-radius budgets (policy `budgets`): a proposal that would exceed one is escalated (more
- * approvals) or refused. Counted over everyone's actions in the window, including the ones this message
- * already let through. Returns the budgets that changed a decision, for the audit log.
+ * approvals) or refused. Counted as policies/budgets.ts budgetCount says, over everyone's actions in the
+ * window (db/decisions.ts actionsForBudget) and the ones this message already let through. Returns the
+ * budgets that changed a decision, for the audit log and the admins' notice.
  */
-function applyBudgetLimits(deps: AgentDeps, checked: Checked[], now: number): Array<{ budget: string; idx: number }> {
+function applyBudgetLimits(deps: AgentDeps, turn: string, checked: Checked[], now: number): Array<{ budget: string; idx: number }> {
   const budgets = deps.policy.budgets ?? [];
   if (!budgets.length) return [];
   const tripped: Array<{ budget: string; idx: number }> = [];
-  const earlier: Array<{ tool: string; args: Record<string, unknown> }> = [];
+  const earlier: Proposal[] = [];
+  const past = new Map<string, CountedAction[]>();
+  const countOf = (b: Budget) => {
+    if (!past.has(b.id)) past.set(b.id, actionsForBudget(deps.db, b.tools, now - b.window_minutes * 60_000));
+    return budgetCount(b, past.get(b.id)!, now, turn, earlier);
+  };
   checked.forEach((c, idx) => {
     if (c.decision.effect === 'deny' || typeof c.args !== 'object' || c.args === null) return;
     const proposal = { tool: c.tool, args: c.args as Record<string, unknown> };
     if (!budgetsFor(budgets, proposal).length) return;
-    const countOf = (b: (typeof budgets)[number]) => {
-      const past = actionsForBudget(deps.db, b.tools, now - b.window_minutes * 60_000).filter((a) => budgetMatches(b, a.tool, safeArgs(a.args)));
-      return past.length + earlier.filter((e) => budgetMatches(b, e.tool, e.args)).length;
-    };
     const before = c.decision;
     c.decision = applyBudgets(budgets, proposal, c.decision, countOf);
     if (c.decision !== before && c.decision.rule.startsWith('budget:')) tripped.push({ budget: c.decision.rule.slice(7), idx });
-    earlier.push(proposal);
+    if (c.decision.effect !== 'deny') earlier.push(proposal);
   });
   return tripped;
-}
-
-function safeArgs(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /**
@@ -218,7 +213,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
 
   const now = deps.now();
   applyRateLimit(deps, input.requester, checked, now);
-  const tripped = applyBudgetLimits(deps, checked, now);
+  const tripped = applyBudgetLimits(deps, input.turnKey, checked, now);
   await refuseUnapprovable(deps, input.requester, checked);
   const rows: DecisionRow[] = checked.map((c, idx) => ({
     turnKey: input.turnKey,
