@@ -38,7 +38,15 @@ export interface AgentDeps {
   assertOwner?: (conversationId: string) => void;
   /** Fault injection for the crash tests; a no-op unless SENTINEL_CRASH_AT is set. */
   crash: (point: CrashPoint) => void;
+  /** Told what a turn is doing (for a transport's status line); supplied by the runner. Never stored. */
+  step?: (step: TurnStep) => void;
 }
+
+/** What a running turn is doing now: reading the request (the LLM proposes), running a tool, or done. */
+export type TurnStep =
+  | { conversationId: string; step: 'reading' }
+  | { conversationId: string; step: 'running'; tool: string; args: Record<string, unknown> }
+  | { conversationId: string; step: 'ended' };
 
 export const MAX_PROPOSALS_PER_TURN = 5;
 export const MAX_MESSAGE_CHARS = 4000;

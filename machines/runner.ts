@@ -18,7 +18,7 @@ import { propose } from './actors/propose';
 import { recheckApproval } from './actors/recheck';
 import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from './approvers';
 import { summarize } from './actors/summarize';
-import { MAX_MESSAGE_CHARS, type AgentDeps } from './deps';
+import { MAX_MESSAGE_CHARS, type AgentDeps, type TurnStep } from './deps';
 import { currentRights, directoryActor } from './identity';
 import { ownerIsDead, processOwnerId } from './process-owner';
 import { TurnLostError } from './turn-errors';
@@ -47,6 +47,8 @@ export interface TurnResult {
 const atRest = (s: Snapshot) => (REST_STATES as readonly string[]).includes(s.value as string);
 /** Told of every turn the machine ran, whoever started it (a message, a click, recovery, the sweeper). */
 export type TurnListener = (result: TurnResult) => Promise<void> | void;
+/** Told what a turn in this process is doing now; called synchronously, so it must not block. */
+export type StepListener = (step: TurnStep) => void;
 
 const PERSISTED_STATES = new Set(['proposing', 'executing', ...REST_STATES]);
 
@@ -87,6 +89,7 @@ export class ConversationRunner {
   private readonly machine;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<TurnListener>();
+  private readonly stepListeners = new Set<StepListener>();
   /** This process's name on the leases it holds. */
   readonly owner = processOwnerId();
   private readonly leaseMs: number;
@@ -98,7 +101,7 @@ export class ConversationRunner {
     this.leaseMs = deps.leaseMs ?? 15_000;
     this.leaseWaitMs = deps.leaseWaitMs ?? 60_000;
     // Every write that decides or starts something proves (and extends) this process's lease.
-    this.deps = deps = { ...deps, assertOwner: (conversationId) => this.assertOwner(conversationId) };
+    this.deps = deps = { ...deps, assertOwner: (conversationId) => this.assertOwner(conversationId), step: (s) => this.step(s) };
     this.machine = agentMachine.provide({
       actors: {
         propose: fromPromise(({ input, signal }) => propose(deps, input, signal)),
@@ -124,6 +127,25 @@ export class ConversationRunner {
   onTurn(listener: TurnListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Registers a listener for what turns run by this process are doing (reading the request, running a
+   * tool, ended — however they end), for a transport's progress line. Nothing of it is stored.
+   */
+  onStep(listener: StepListener): () => void {
+    this.stepListeners.add(listener);
+    return () => this.stepListeners.delete(listener);
+  }
+
+  private step(s: TurnStep): void {
+    for (const listener of this.stepListeners) {
+      try {
+        listener(s);
+      } catch (err) {
+        this.deps.logger.warn({ err, conversationId: s.conversationId }, 'turn step listener failed');
+      }
+    }
   }
 
   /**
@@ -470,6 +492,9 @@ export class ConversationRunner {
           enqueueOutbox(db, this.outboxItems(conversationId, c, version, recovering), Date.now());
         }
       });
+      if (newTurn && next.value === 'proposing') this.step({ conversationId, step: 'reading' });
+      // Settled: said before the outbox shows the reply or a card, so a status line is gone by then.
+      if (atRest(next) && !atRest(prev)) this.step({ conversationId, step: 'ended' });
       if (newTurn && next.value === 'proposing') this.deps.crash('turn_stored');
       if (next.value === 'executing' && prev.value !== 'executing') this.deps.crash('intent_stored');
       if (atRest(next) && !atRest(prev)) this.deps.crash('reply_stored');
@@ -522,6 +547,8 @@ export class ConversationRunner {
     } finally {
       sub.unsubscribe();
       actor.stop();
+      // However the turn ended (settled, failed, lost to another process).
+      this.step({ conversationId, step: 'ended' });
     }
   }
 

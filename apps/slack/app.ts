@@ -9,6 +9,7 @@ import { registerHome } from './listeners/home';
 import { registerMessageListeners } from './listeners/messages';
 import { slackDelivery } from './delivery';
 import { outboxDeliverer } from './outbox-deliverer';
+import { ThreadStatus } from './thread-status';
 import type { SlackSettings } from './settings';
 
 export interface SlackAppOptions {
@@ -100,6 +101,9 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     retryConfig: { retries: 0 },
   });
   registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
+  // The thread's status line follows the runner's turns ("Reading your request…", "Checking …", cleared).
+  const status = new ThreadStatus(bestEffortClient, logger);
+  const stopSteps = sentinel.runner.onStep(status.onStep);
   // The deliverer's own client fails fast (bounded retries, 429s returned to it): it keeps its own
   // backoff in the outbox, and a claimed row must never outlive its claim inside a client retrying for minutes.
   const deliveryClient = new webApi.WebClient(settings.botToken, {
@@ -121,6 +125,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     await app.start();
   } catch (err) {
     unsubscribe();
+    stopSteps();
     if ((err as { code?: unknown } | null)?.code !== 'slack_webapi_platform_error') throw err;
     throw new SlackStartError(`Slack refused the Socket Mode connection for SLACK_APP_TOKEN (apps.connections.open: ${errorText(err)}). It must be an app-level token with connections:write, and Socket Mode must be on.`);
   }
@@ -141,6 +146,8 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
       clearTimeout(timer);
       await Promise.allSettled([...inflight]);
       await sentinel.runner.idle();
+      stopSteps();
+      await status.idle();
       unsubscribe();
       await deliverer.wake();
       await deliverer.stop();

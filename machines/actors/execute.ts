@@ -118,6 +118,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
     if (!durable) {
       result = { ok: false, error: 'I could not record this action safely, so I did not run it. Please try again, or ask IT.' };
     } else {
+      deps.step?.({ conversationId: input.conversationId, step: 'running', tool: action.tool, args: action.args });
       try {
         result = await tool.run(valid.data, {
           backends: deps.backends,

@@ -21,6 +21,8 @@ export interface InjectedFailure {
   status?: number;
   retryAfter?: number;
   error?: string;
+  /** Answer (normally, unless status/error is set too) only after this long: a slow Slack. */
+  delayMs?: number;
 }
 
 const JSON_FIELDS = ['blocks', 'view', 'metadata', 'attachments', 'prompts', 'loading_messages', 'chunks'];
@@ -212,9 +214,8 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
     },
   };
 
-  function answer(method: string, params: Params, token: string | null): { status: number; headers?: Record<string, string>; body: Answer } {
+  function answer(method: string, params: Params, token: string | null, injected: InjectedFailure | undefined): { status: number; headers?: Record<string, string>; body: Answer } {
     state.calls.push({ method, params, token });
-    const injected = failures.get(method)?.shift();
     if (injected?.status) return { status: injected.status, headers: injected.retryAfter !== undefined ? { 'Retry-After': String(injected.retryAfter) } : {}, body: fail('ratelimited') };
     if (injected?.error) return { status: 200, body: fail(injected.error) };
     if (!token) return { status: 200, body: fail('not_authed') };
@@ -249,7 +250,9 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       }
       const auth = req.headers.authorization;
       const token = auth?.startsWith('Bearer ') ? auth.slice(7) : str(params.token) ?? null;
-      const { status, headers, body } = answer(method, params, token);
+      const injected = failures.get(method)?.shift();
+      if (injected?.delayMs) await new Promise((resolve) => setTimeout(resolve, injected.delayMs));
+      const { status, headers, body } = answer(method, params, token, injected);
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify(body));
       state.touch();
