@@ -34,8 +34,11 @@ export function trainingExamples(corpusFile = TRAIN_FILE): Example[] {
     // Without the corpus the tools' own examples still teach every tool.
   }
   for (const c of corpus) {
-    for (const t of c.turns) {
+    // A follow-up ("mine", "alice", "yes") means what it means only after the question before it, and would
+    // teach the classifier that "mine" is a password reset: only opening messages count, and cancellations.
+    for (const [i, t] of c.turns.entries()) {
       const e = t.expect;
+      if (i > 0 && !e.cancels) continue;
       const intent = e.tools?.length === 1 ? e.tools[0]!.tool : e.none ? 'none' : e.cancels ? 'cancel' : null;
       if (intent) out.push({ text: t.say, intent });
     }

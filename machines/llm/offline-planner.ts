@@ -243,7 +243,7 @@ const RE = {
     /^(?:what|which|does|do|has|have|is|can|show|list|tell me|check|see|view|how much)\b.*\b(?:access|permissions?|grants?|rights)\b|\b(?:what|which)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:have|has|got|hold|holds)\b|\b(?:access|permissions?|grants?) (?:of|for)\b.*\?$/,
   accessRequest: /\b(?:need|needs|want|wants|request|give|grant|get|add|provide|like|requires?|set up|enable)\b/,
   ticketsQuestion: /\b(?:what|which|show|list|see|any|view|check|how many)\b.*\b(?:tickets|cases)\b|\b(?:tickets|cases) (?:of|for|from|by|opened by|filed by)\b/,
-  cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b/,
+  cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b|(?:^|[,.!]\s*|\b(?:no|wait|oh|actually),?\s+)cancel(?: it| that| this)?[.!]*$/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
   thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
   no: /^(?:no|nope|nah|no thanks|no thank you|not now|don'?t)\b/,
@@ -280,6 +280,9 @@ const ALSO_FOR = /^(?:and|also|ok|okay|now)?[,\s]*(?:(?:same|do the same|the sam
 
 /** "no, I meant alice", "sorry, I meant the intern's", "actually, for alice": the last request was for someone else. */
 const CORRECTION = /^(?:no|nope|sorry|oops|wait|actually|oh)?[,!.\s]*(?:i )?(?:meant|mean)\b|^(?:no|nope|sorry|oops|actually)[,!.\s]+(?:it'?s |it was |for |that was for )\S+(?:'s)?[.!]*$/;
+
+/** "ok then just mine", "only alice's": the last request again, for that one person only. */
+const JUST_FOR = /^(?:(?:ok(?:ay)?|fine|alright|right|then|so)[,\s]+)*(?:just|only)\s+(?:mine|me|for me|my (?:laptop|one|computer|device|account|password)|(?:the\s+)?\S+'s)[.!]*$/;
 
 /** How a replanned message is read: only the clauses that asked "whom?", or all of it for someone else. */
 interface Override {
@@ -393,7 +396,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     const id = confirmation[1]!;
     return { text: `I can't take a confirmation in chat: press Confirm on request ${id} (in the CLI: --approve ${id}). Say "cancel that" to withdraw it.`, calls: [], dialogue: dialogue0(req) };
   }
-  if (offered && RE.yes.test(whole) && whole.length < 40) {
+  if (offered && RE.yes.test(whole) && whole.length < 40 && !JUST_FOR.test(whole)) {
     const previousAsk = [...req.history].reverse().find((m) => m.role === 'user');
     const about = previousAsk?.content ?? raw;
     // "yes" to the offer made after a bare "no" or "yes": there is nothing to file.
@@ -666,7 +669,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     }
     const again = req.dialogue?.lastRequest;
     // "no, I meant alice" after a request went ahead: the same request for alice; the earlier one stands.
-    if (again && !override && CORRECTION.test(whole)) {
+    if (again && !override && (CORRECTION.test(whole) || JUST_FOR.test(whole))) {
       const who = subjectOf(whole, req);
       const named: Subject | null = who.kind === 'bare' ? { kind: 'person', ...who.person } : who.kind === 'self' ? (SELF.test(whole) ? who : null) : who;
       if (named && isUnsure(named)) return { text: whoQuestion(named), calls: [], dialogue: dialogue() };
