@@ -5,6 +5,13 @@ import { defaultPolicy, loadPolicyFile } from './policies/load';
 import type { LoadedPolicy } from './policies/schema';
 import { tools } from './tools/registry';
 
+/** An http(s) base URL, without a trailing slash (loopback test servers are http://127.0.0.1:<port>). */
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), 'must be an http:// or https:// URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
 /** Every variable Sentinel reads, parsed once at startup. `.env.example` lists the same names. */
 const EnvSchema = z.object({
   SENTINEL_DB: z.string().min(1).default('data/sentinel.db'),
@@ -32,6 +39,27 @@ const EnvSchema = z.object({
   SLACK_BOT_TOKEN: z.string().optional(),
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: z.string().url().optional(),
+  // Backends (tools/backends/CONTRACT.md): embedded SQLite by default, a real system when chosen.
+  SENTINEL_IDENTITY: z.enum(['embedded', 'okta']).default('embedded'),
+  OKTA_ORG_URL: httpUrl.optional(),
+  OKTA_API_TOKEN: z.string().min(1).optional(),
+  OKTA_ADMIN_GROUP: z.string().min(1).max(255).default('sentinel-admins'),
+  OKTA_ACCESS_GROUP: z
+    .string()
+    .max(255)
+    .refine((t) => t.includes('{system}') && t.includes('{level}'), 'must contain {system} and {level}, e.g. sentinel-{system}-{level}')
+    .default('sentinel-{system}-{level}'),
+  SENTINEL_TICKETS: z.enum(['embedded', 'jira']).default('embedded'),
+  JIRA_BASE_URL: httpUrl.optional(),
+  JIRA_EMAIL: z.string().email().optional(),
+  JIRA_API_TOKEN: z.string().min(1).optional(),
+  JIRA_PROJECT_KEY: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'a Jira project key: an uppercase letter, then 1-9 uppercase letters, digits or _ (e.g. IT)').optional(),
+  SENTINEL_MDM: z.enum(['embedded', 'intune']).default('embedded'),
+  INTUNE_TENANT_ID: z.string().min(1).max(255).optional(),
+  INTUNE_CLIENT_ID: z.string().min(1).max(255).optional(),
+  INTUNE_CLIENT_SECRET: z.string().min(1).optional(),
+  GRAPH_API_URL: httpUrl.default('https://graph.microsoft.com/v1.0'),
+  GRAPH_LOGIN_URL: httpUrl.default('https://login.microsoftonline.com'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -49,7 +77,65 @@ export interface Config {
   toolCallsPerHour: number;
   crashAt?: { point: CrashPoint; nth: number };
   logLevel?: Env['LOG_LEVEL'];
+  /** Which system answers for each backend, with its settings (secrets included: never log this). */
+  backends: BackendsConfig;
   env: Env;
+}
+
+export type OktaConfig = { kind: 'okta'; orgUrl: string; apiToken: string; adminGroup: string; accessGroup: string };
+export type JiraConfig = { kind: 'jira'; baseUrl: string; email: string; apiToken: string; projectKey: string };
+export type IntuneConfig = { kind: 'intune'; tenantId: string; clientId: string; clientSecret: string; graphApiUrl: string; graphLoginUrl: string };
+
+export interface BackendsConfig {
+  identity: { kind: 'embedded' } | OktaConfig;
+  tickets: { kind: 'embedded' } | JiraConfig;
+  mdm: { kind: 'embedded' } | IntuneConfig;
+}
+
+/**
+ * The backends configuration; every variable a chosen backend needs and lacks is named (exit 2), not
+ * just the first.
+ */
+function backendsConfig(env: Env): BackendsConfig {
+  const missing: string[] = [];
+  const need = <K extends keyof Env>(name: K, selector: string): NonNullable<Env[K]> => {
+    const v = env[name];
+    if (v === undefined) missing.push(`  ${name}: required when ${selector}`);
+    return v as NonNullable<Env[K]>;
+  };
+  const identity: BackendsConfig['identity'] =
+    env.SENTINEL_IDENTITY === 'okta'
+      ? {
+          kind: 'okta',
+          orgUrl: need('OKTA_ORG_URL', 'SENTINEL_IDENTITY=okta (your org, e.g. https://acme.okta.com)'),
+          apiToken: need('OKTA_API_TOKEN', 'SENTINEL_IDENTITY=okta (an API token, sent as "Authorization: SSWS <token>")'),
+          adminGroup: env.OKTA_ADMIN_GROUP,
+          accessGroup: env.OKTA_ACCESS_GROUP,
+        }
+      : { kind: 'embedded' };
+  const tickets: BackendsConfig['tickets'] =
+    env.SENTINEL_TICKETS === 'jira'
+      ? {
+          kind: 'jira',
+          baseUrl: need('JIRA_BASE_URL', 'SENTINEL_TICKETS=jira (e.g. https://acme.atlassian.net)'),
+          email: need('JIRA_EMAIL', 'SENTINEL_TICKETS=jira (the account the API token belongs to)'),
+          apiToken: need('JIRA_API_TOKEN', 'SENTINEL_TICKETS=jira'),
+          projectKey: need('JIRA_PROJECT_KEY', 'SENTINEL_TICKETS=jira (e.g. IT)'),
+        }
+      : { kind: 'embedded' };
+  const mdm: BackendsConfig['mdm'] =
+    env.SENTINEL_MDM === 'intune'
+      ? {
+          kind: 'intune',
+          tenantId: need('INTUNE_TENANT_ID', 'SENTINEL_MDM=intune (the Entra tenant id)'),
+          clientId: need('INTUNE_CLIENT_ID', 'SENTINEL_MDM=intune (the app registration\'s client id)'),
+          clientSecret: need('INTUNE_CLIENT_SECRET', 'SENTINEL_MDM=intune'),
+          graphApiUrl: env.GRAPH_API_URL,
+          graphLoginUrl: env.GRAPH_LOGIN_URL,
+        }
+      : { kind: 'embedded' };
+  if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.join('\n')}`);
+  return { identity, tickets, mdm };
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +186,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!loaded.ok) throw new ConfigError(`Invalid configuration:\n${loaded.problems.map((p) => `  SENTINEL_POLICY: ${p}`).join('\n')}`);
     policy = loaded.policy;
   }
+  const backends = backendsConfig(env);
   return {
     dbPath: env.SENTINEL_DB,
     dbBusyMs: env.SENTINEL_DB_BUSY_MS,
@@ -111,6 +198,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     toolCallsPerHour: env.SENTINEL_TOOL_CALLS_PER_HOUR,
     crashAt: env.SENTINEL_CRASH_AT ? crashAt(env.SENTINEL_CRASH_AT) : undefined,
     logLevel: env.LOG_LEVEL,
+    backends,
     env,
   };
 }

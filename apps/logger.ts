@@ -2,7 +2,10 @@ import pino, { type Logger } from 'pino';
 import { redactText } from '../db/redact';
 
 /** Paths pino blanks out wherever they appear in a log line: tokens, keys, passwords. */
-const SECRET_KEYS = ['token', 'botToken', 'appToken', 'apiKey', 'password', 'authorization', 'OPENAI_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN'];
+const SECRET_KEYS = [
+  'token', 'botToken', 'appToken', 'apiKey', 'apiToken', 'clientSecret', 'password', 'authorization',
+  'OPENAI_API_KEY', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'OKTA_API_TOKEN', 'JIRA_API_TOKEN', 'INTUNE_CLIENT_SECRET',
+];
 
 /**
  * Paths pino blanks out wherever they appear in a log line: secret-named keys up to three levels deep

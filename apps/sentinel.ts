@@ -13,7 +13,7 @@ import { ConversationRunner } from '../machines/runner';
 import type { Actor } from '../policies/types';
 import { demoDirectory } from '../tools/backends/embedded/demo-directory';
 import { loadDirectoryFile } from '../tools/backends/embedded/directory-file';
-import { embeddedBackends } from '../tools/backends/embedded';
+import { selectBackends } from '../tools/backends/select';
 import { seedIfEmpty } from '../tools/backends/embedded/seed';
 import { syncDirectoryFile } from './directory/sync';
 import type { Backends } from '../tools/backends/types';
@@ -39,7 +39,7 @@ export function createLlm(config: Config, logger: Logger): LlmProvider {
 export function createSentinel(
   config: Config,
   logger: Logger,
-  overrides: { now?: () => number; llm?: LlmProvider; backends?: (embedded: Backends) => Backends; syncToDisk?: () => Promise<void>; leaseMs?: number } = {},
+  overrides: { now?: () => number; llm?: LlmProvider; backends?: (configured: Backends) => Backends; syncToDisk?: () => Promise<void>; leaseMs?: number } = {},
 ): Sentinel {
   const now = overrides.now ?? Date.now;
   // A bad directory file is configuration to fix (exit 2), found before the database is touched.
@@ -49,8 +49,9 @@ export function createSentinel(
   // A directory file is the source of truth and is re-synced on every start; the demo data is seeded once.
   if (config.directoryFile && directoryFile?.ok) syncDirectoryFile(database.db, config.directoryFile, directoryFile.data, now(), logger);
   else seedIfEmpty(database.db, demoDirectory, now());
-  const embedded = embeddedBackends(database.db);
-  const backends = overrides.backends ? overrides.backends(embedded) : embedded;
+  // The configured systems (embedded SQLite unless SENTINEL_IDENTITY / SENTINEL_TICKETS / SENTINEL_MDM say otherwise).
+  const configured = selectBackends(config.backends, database.db, logger);
+  const backends = overrides.backends ? overrides.backends(configured) : configured;
   const llm = overrides.llm ?? createLlm(config, logger);
   const crash = crasher(config.crashAt);
   const runner = new ConversationRunner({

@@ -52,6 +52,9 @@ const SECRET_TEXT: Array<[RegExp, string]> = [
   // Credentials in URLs (https://user:secret@host) and bearer tokens in pasted headers.
   [/\b([a-z][a-z0-9+.-]{0,20}:\/\/[^\s/:@"]+:)[^\s/@"]+@/gi, '$1[redacted]@'],
   [/\b(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/g, '$1[redacted]'],
+  // Okta API tokens ("Authorization: SSWS <token>") and basic credentials (Jira's email:token).
+  [/\b(SSWS\s+)[A-Za-z0-9._~+/-]{8,}=*/g, '$1[redacted]'],
+  [/\b(Basic\s+)[A-Za-z0-9+/]{12,}=*/g, '$1[redacted]'],
   // "password is x", "pw: x", "api key = x", "token: x" (and the JSON form "password":"x").
   // "is"/"was" also introduce how a password is ("my password is expired"): those words stay.
   [new RegExp(String.raw`${PASSWORD_WORD}("?\s*(?:=|:)\s*"?)${VALUE}`, 'gi'), '$1$2[redacted]'],

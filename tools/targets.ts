@@ -8,9 +8,10 @@ export async function deviceTarget(backends: Backends, deviceId: string): Promis
   const found = await backends.mdm.get(deviceId);
   const d = found.ok ? found.value : null;
   if (!d) return { kind: 'device', id: deviceId, owner: null };
-  // An MDM that knows owners by email only: the owner is whoever the directory says has that email.
-  let owner = d.owner;
-  if (owner === null && d.ownerEmail) {
+  // The owner is whoever the configured directory says has the owner's email (an MDM and a directory
+  // from different vendors share no ids); the MDM's own owner id only when it has no email.
+  let owner = d.ownerEmail ? null : d.owner;
+  if (d.ownerEmail) {
     const user = await backends.directory.find(d.ownerEmail);
     owner = user.ok && user.value ? user.value.id : null;
   }

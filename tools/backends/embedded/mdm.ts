@@ -1,4 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, or, sql } from 'drizzle-orm';
+import { canonicalEmail } from '../../../policies/email';
 import type { Db } from '../../../db/client';
 import { prepared } from '../../../db/prepared';
 import { transact } from '../../../db/transact';
@@ -24,8 +25,15 @@ const columns = {
 const byId = prepared((db) =>
   db.select(columns).from(devices).leftJoin(directory, eq(directory.id, devices.owner)).where(eq(devices.id, sql.placeholder('id'))).prepare(),
 );
+// By the owner's id, or by their email (another directory's people, e.g. Okta's, match the demo devices by email).
 const byOwner = prepared((db) =>
-  db.select(columns).from(devices).leftJoin(directory, eq(directory.id, devices.owner)).where(eq(devices.owner, sql.placeholder('owner'))).orderBy(devices.id).prepare(),
+  db
+    .select(columns)
+    .from(devices)
+    .leftJoin(directory, eq(directory.id, devices.owner))
+    .where(or(eq(devices.owner, sql.placeholder('owner')), eq(sql`lower(${directory.email})`, sql.placeholder('email'))))
+    .orderBy(devices.id)
+    .prepare(),
 );
 
 type Row = ReturnType<ReturnType<typeof byId>['all']>[number];
@@ -44,7 +52,9 @@ export function embeddedMdm(db: Db): Devices {
       return ok(get(deviceId));
     },
     async listByOwner(owner) {
-      return ok(byOwner(db).all({ owner: owner.id }).map(toDevice));
+      // An email that is not a trusted address matches nothing ('' never equals a stored email).
+      const email = owner.email ? canonicalEmail(owner.email) ?? '' : '';
+      return ok(byOwner(db).all({ owner: owner.id, email }).map(toDevice));
     },
     async command(deviceId, command, requestedBy, key, now) {
       const device = get(deviceId);
