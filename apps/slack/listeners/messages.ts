@@ -6,6 +6,7 @@ import type { ConversationRunner } from '../../../machines/runner';
 import { conversationKey } from '../conversation-key';
 import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn, withoutMention } from '../mrkdwn';
+import { inThread, talkedInThread } from '../thread-participants';
 
 export interface MessageDeps {
   db: Db;
@@ -44,7 +45,8 @@ function incoming(event: Record<string, unknown>, body: Record<string, unknown>)
 }
 
 /**
- * DMs to the bot and @mentions in channels. Each Slack thread is one conversation; the answer goes in
+ * DMs to the bot, @mentions in channels, and follow-ups without a mention in a channel thread by someone
+ * Sentinel is already talking with there. Each Slack thread is one conversation; the answer goes in
  * the thread (from the outbox, by the deliverer). A message is taken in once, however often and under whichever
  * event type Slack delivers it.
  */
@@ -99,14 +101,34 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
     if (m) await take(m, context.botUserId, client);
   });
 
+  /**
+   * A channel-thread reply without a mention is a request only from someone already talking with Sentinel
+   * in that thread. Cheap checks first: most channel traffic is top-level, or in threads Sentinel is not
+   * in, and costs no look-up at all.
+   */
+  async function followUp(m: IncomingMessage): Promise<boolean> {
+    if (!m.threadTs || m.threadTs === m.ts) return false;
+    const conversationId = conversationKey({ team: m.team, channel: m.channel, threadTs: m.threadTs });
+    if (!inThread(db, conversationId)) return false;
+    const actor = await identity.actorFor(m.user);
+    return talkedInThread(db, conversationId, actor.id);
+  }
+
   app.event('message', async ({ event, body, context, client }) => {
     const e = event as unknown as Record<string, unknown>;
     const m = incoming(e, body as unknown as Record<string, unknown>);
-    if (!m) return;
-    // In channels only mentions are requests; the same mention also arrives as app_mention, and
-    // whichever comes first is taken (the claim above makes the other a no-op).
+    if (!m || m.user === context.botUserId) return;
+    // In channels, mentions are requests, and so are follow-ups in a thread by someone Sentinel is talking
+    // with there (workspaces subscribed to message.channels / message.groups). A mention also arrives as
+    // app_mention, and whichever comes first is taken (the claim in take() makes the other a no-op).
     const isDm = e.channel_type === 'im';
-    if (!isDm && !(context.botUserId && m.text.includes(`<@${context.botUserId}>`))) return;
+    const mentioned = !!context.botUserId && m.text.includes(`<@${context.botUserId}>`);
+    try {
+      if (!isDm && !mentioned && !(await followUp(m))) return;
+    } catch (err) {
+      logger.warn({ err, channel: m.channel }, 'could not tell whether a thread reply was meant for Sentinel; ignored');
+      return;
+    }
     await take(m, context.botUserId, client);
   });
 }

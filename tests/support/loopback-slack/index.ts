@@ -18,12 +18,24 @@ export interface LoopbackOptions {
   scopes?: string[];
   /** The app's agent surface (default `agent_view`, the only one new apps get). */
   surface?: 'agent_view' | 'assistant_view';
+  /** The bot events subscribed (default: the manifest's). Plain channel messages arrive only with `message.channels`. */
+  events?: string[];
 }
+
+interface Manifest {
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { event_subscriptions: { bot_events: string[] } };
+}
+const manifest = (): Manifest => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'slack', 'manifest.json'), 'utf8')) as Manifest;
 
 /** The bot scopes our manifest asks for: what a workspace installing it today grants. */
 export function manifestScopes(): string[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'slack', 'manifest.json'), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } };
-  return manifest.oauth_config.scopes.bot;
+  return manifest().oauth_config.scopes.bot;
+}
+
+/** The bot events our manifest subscribes to. */
+export function manifestEvents(): string[] {
+  return manifest().settings.event_subscriptions.bot_events;
 }
 
 /**
@@ -39,6 +51,7 @@ export class LoopbackSlack {
   readonly appToken = 'xapp-1-A0LOOP-0000-loopback';
   readonly scopes: ReadonlySet<string>;
   readonly surface: 'agent_view' | 'assistant_view';
+  readonly events: ReadonlySet<string>;
   readonly state = new WorkspaceState();
   readonly link = new SocketLink(this.state, this.appId);
   private readonly api;
@@ -49,6 +62,7 @@ export class LoopbackSlack {
   private constructor(private readonly opts: LoopbackOptions) {
     this.scopes = new Set(opts.scopes ?? manifestScopes());
     this.surface = opts.surface ?? 'agent_view';
+    this.events = new Set(opts.events ?? manifestEvents());
     this.api = webApi(this.state, this, {
       socketUrl: () => this.link.ticketUrl(`ws://127.0.0.1:${this.port}`),
       onBotPost: (m) => {
@@ -108,6 +122,17 @@ export class LoopbackSlack {
     const eventId = this.deliverEvent({ type: 'app_mention', user, text: m.text, ts: m.ts, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), channel, event_ts: m.ts, team: this.team });
     if (opts.alsoAsMessage) this.deliverEvent(this.messageEvent(m, 'channel'));
     return { ...m, eventId };
+  }
+
+  /**
+   * A user writes in a channel without mentioning the bot (top level, or in a thread with `threadTs`).
+   * Slack sends it to the app only when it subscribed to `message.channels` (`message.groups` for a
+   * private channel, G…); returns the event_id, or null when nothing was sent.
+   */
+  say(user: string, channel: string, text: string, opts: { threadTs?: string } = {}): PostedMessage & { eventId: string | null } {
+    const m = this.userMessage(user, channel, text, opts.threadTs);
+    const subscribed = this.events.has(channel.startsWith('G') ? 'message.groups' : 'message.channels');
+    return { ...m, eventId: subscribed ? this.deliverEvent(this.messageEvent(m, channel.startsWith('G') ? 'group' : 'channel')) : null };
   }
 
   /**
@@ -273,7 +298,7 @@ export class LoopbackSlack {
     return m;
   }
 
-  private messageEvent(m: PostedMessage, channelType: 'im' | 'channel'): Record<string, unknown> {
+  private messageEvent(m: PostedMessage, channelType: 'im' | 'channel' | 'group'): Record<string, unknown> {
     return {
       type: 'message',
       channel_type: channelType,
