@@ -109,7 +109,8 @@ const EVERYDAY = new Set(
     'least please thx ty cheers lol good great fine right wrong sure now today tomorrow tonight soon later morning ' +
     'afternoon evening password laptop computer device machine mac access read write admin ticket tickets status ' +
     'approval approvals approve pending request requests grant grants diagnostic diagnostics health battery disk ' +
-    'immediately quickly remotely anymore again asap right away first thing tonight everything pronto quick fast'
+    'immediately quickly remotely anymore again asap right away first thing tonight everything pronto quick fast ' +
+    'unlock fix help update install connect sync login logout signin enable disable setup configure remove delete erase scan'
   ).split(' '),
 );
 

@@ -2,7 +2,7 @@ import { findTool } from '../../tools/registry';
 import type { DialogueState, Plan, RawCall } from '../types';
 import { canonicalText } from './canonical';
 import { bareNames, personMentions, PRONOUN } from './mentions';
-import { describedPerson, namesEveryone, namesSelf, readPeople, type Reading } from './people-in-message';
+import { describedPerson, namesEveryone, namesOwnDevice, namesSelf, readPeople, type Reading } from './people-in-message';
 import { correctSpelling } from './spelling';
 import type { ProposeRequest } from './provider';
 
@@ -321,7 +321,7 @@ function eachPerson(c: Clause, req: ProposeRequest): Clause[] {
   });
 }
 
-const SELF_WORDS = new Set(['me', 'mine', 'myself']);
+const SELF_WORDS = new Set(['me', 'mine', 'myself', 'i']);
 
 /** Names joined by "and", "&" or commas ("alice, bob and the intern's"), each accepted by `isPerson`; [] when none. */
 function listedPeople(text: string, isPerson: (w: string) => boolean): string[] {
@@ -409,7 +409,10 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     };
   }
 
-  const selfInMessage = namesSelf(readPeople(whole, req.systemIds ?? []).kept);
+  const wholeReading = readPeople(whole, req.systemIds ?? []);
+  // "my laptop is slow too, restart it", "I have a slow laptop too, reboot it": the requester's own device,
+  // unless the message also names someone else.
+  const selfInMessage = namesOwnDevice(wholeReading.kept) && !personMentions(wholeReading.kept, req.systemIds ?? []).some((m) => !wholeReading.excluded.includes(m.text));
   // Whom the message excluded ("not alice's", "don't touch the intern's laptop, restart mine"): never a target.
   const resolvedAll = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
   const excludedUsers = new Map<string, string>();

@@ -9,7 +9,7 @@ import { personMentions, PRONOUN } from './mentions';
 
 /** The requester pointing at what is theirs: "my laptop", "mine", "for me" (not "my colleague"). */
 const RELATIONS =
-  "colleagues?|co-?workers?|boss|manager|supervisor|team ?mates?|team members?|team lead|lead|contractors?|consultants?|freelancers?|temps?|vendors?|employees?|staff members?|users?|friends?|direct reports?|reports?|new hires?|hires?|new starters?|starters?|new joiners?|joiners?|visitors?|guests?|clients?|customers?|partners?|assistants?|secretary|wife|husband|partner|son|daughter|dad|mom|mum|father|mother|brother|sister|person|people|guy|girl|lady|dude|developers?|engineers?|designers?|coworker";
+  "colleagues?|co-?workers?|boss|manager|supervisor|team ?mates?|team members?|team lead|contractors?|consultants?|freelancers?|temps?|vendors?|employees?|staff members?|users?|friends?|direct reports?|new hires?|hires?|new starters?|starters?|new joiners?|joiners?|visitors?|assistants?|secretary|wife|husband|son|daughter|dad|mom|mum|father|mother|brother|sister|person|people|guy|girl|lady|dude|developers?|engineers?|designers?|coworker";
 const SELF_RE = new RegExp(`\\b(?:mine|myself|my own|for me)\\b|\\bmy\\b(?!\\s+(?:new\\s+|other\\s+|former\\s+|old\\s+)?(?:${RELATIONS})\\b)`);
 
 export function namesSelf(text: string): boolean {
@@ -29,7 +29,7 @@ export function describedPerson(text: string): string | null {
 
 /** More than one person or device at once: "wipe all laptops", "everyone's laptops", "reset all passwords". */
 const BULK =
-  /\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+|their\s+|these\s+|those\s+)?(?:(?!my\b)[a-z-]+\s+)?(?:laptops?|devices?|computers?|machines?|macs?|passwords?|accounts?|users?|employees?|staff|people|members)\b|\b(?:everyone|everybody)(?:['’]s)?\b|\b(?:whole|entire)\s+(?:team|company|org|organi[sz]ation|department|office|fleet)\b/;
+  /\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|our\s+|their\s+|these\s+|those\s+)?(?:(?!my\b)[a-z-]+\s+)?(?:laptops?|devices?|computers?|machines?|macs?|passwords?|accounts?|users?|employees?|staff|people|members)\b|\b(?:everyone|everybody)['’]s\b|\bfor (?:everyone|everybody)\b|\b(?:reset|lock|wipe|restart|reboot|give|grant)\s+(?:everyone|everybody)\b|\b(?:whole|entire)\s+(?:team|company|org|organi[sz]ation|department|office|fleet)\b/;
 
 export function namesEveryone(text: string): boolean {
   return BULK.test(text);
@@ -44,6 +44,14 @@ const EXCLUDED_INLINE =
   /\b(?:not|rather than|instead of|except(?: for)?|other than|apart from|but not)\s+(?:for\s+|on\s+)?(?:the\s+)?(?:@?[\p{L}\p{N}._-]+['’]s|mine|me|my\s+[a-z]+|@?[\p{L}\p{N}._@-]+)(?:\s+(?:laptop|computer|device|machine|mac|password|account|one))?/gu;
 /** "sam said", "alice told me", "my boss wants me to": who speaks is not who the request is for. */
 const SPEECH = /^\s*(?:said|says|told me|tells me|asked me|asks me|wants me|suggested|suggests|thinks|mentioned|recommended|reckons)\b(?:\s+(?:that|to))?/;
+
+/** The requester as the one speaking of themselves: "I can't log in", "I'm locked out", "my laptop". */
+const REQUESTER = /\b(?:i|i'm|i've|i am|me|my|mine|myself)\b/;
+
+/** The requester speaking of a device of theirs: "I have a slow laptop too, restart it". */
+export function namesOwnDevice(text: string): boolean {
+  return namesSelf(text) || /\bi(?:'ve| have)?\b[^.?!]*\b(?:laptop|computer|device|machine|mac|pc|notebook)\b/.test(text);
+}
 
 /** Splits a clause into its parts: commas, semicolons, "but", "whereas", "and don't …". */
 function parts(text: string): string[] {
@@ -85,31 +93,39 @@ export function readPeople(text: string, systems: readonly string[] = []): Readi
     });
     kept.push(rest.replace(/\s+/g, ' ').trim());
   }
-  let keptText = kept.filter(Boolean).join(', ');
-  // "alice told me to reset my password": a speaker the directory may know only as a bare name.
-  const spoken = /(?:^|[,;.]\s*)((?:the\s+)?@?[\p{L}\p{N}._-]+(?:\s+[\p{L}\p{N}._-]+)?)\s+(?=(?:said|says|told me|tells me|asked me|asks me|wants me|suggested|suggests|mentioned|recommended)\b)/u.exec(keptText);
-  if (spoken && !/^(?:i|you|we|it|someone|somebody|they|he|she)$/.test(spoken[1]!)) {
-    const after = keptText.slice(spoken.index + spoken[0].length);
-    if (namesSelf(after) && !PRONOUN.test(after)) {
-      excluded.push(...spoken[1]!.replace(/^the\s+|^@/, '').split(/\s+/));
-      keptText = after.replace(SPEECH, '').trim();
-    }
-  }
-  // Reported speech: the speaker is not the target when the request is about the requester's own things
-  // ("sam said I should lock my laptop"); a pronoun back to them ("alice says she can't…") keeps them.
-  for (const m of personMentions(keptText, systems)) {
-    const at = keptText.indexOf(m.text);
-    const after = keptText.slice(at + m.text.length);
-    const speech = SPEECH.exec(after);
-    if (speech && namesSelf(after) && !PRONOUN.test(after)) {
-      excluded.push(m.text);
-      keptText = (keptText.slice(0, at).replace(/\b(?:the\s+)?$/, '') + after.slice(speech[0].length)).trim();
-    }
-  }
   const owns = (p: string) => personMentions(p, systems).some((m) => !excluded.includes(m.text)) || namesSelf(p) || describedPerson(p) !== null;
+  let keptText = kept.filter(Boolean).join(', ');
   // "don't wipe alice's laptop, just lock it": what is left names nobody, so the negation was about the
   // action, not the person; "it" is still her laptop.
-  if (!owns(keptText)) return { kept: text, focus: text, excluded: [], selfExcluded: false };
+  if (!owns(keptText)) {
+    keptText = text;
+    excluded.length = 0;
+    selfExcluded = false;
+  }
+  // Reported speech: the speaker is not the target when the request is about the requester ("sam said I
+  // should lock my laptop", "I can't log in, alice said to ask you"); a pronoun back to them ("alice says
+  // she can't…") keeps them. The speaker may be a pattern's mention or a bare name ("alice told me…").
+  const speaker = (): { at: number; end: number; who: string[] } | null => {
+    for (const m of personMentions(keptText, systems)) {
+      const at = keptText.indexOf(m.text);
+      const speech = SPEECH.exec(keptText.slice(at + m.text.length));
+      if (speech) return { at, end: at + m.text.length + speech[0].length, who: [m.text] };
+    }
+    const bare = /(?:^|[,;.]\s*)((?:the\s+)?@?[\p{L}\p{N}._-]+(?:\s+[\p{L}\p{N}._-]+)?)\s+(?=(?:said|says|told me|tells me|asked me|asks me|wants me|suggested|suggests|mentioned|recommended)\b)/u.exec(keptText);
+    if (!bare || /^(?:i|you|we|it|someone|somebody|they|he|she)$/.test(bare[1]!)) return null;
+    const at = bare.index + bare[0].indexOf(bare[1]!);
+    const speech = SPEECH.exec(keptText.slice(at + bare[1]!.length))!;
+    return { at, end: at + bare[1]!.length + speech[0].length, who: bare[1]!.replace(/^the\s+|^@/, '').split(/\s+/) };
+  };
+  const said = speaker();
+  if (said) {
+    const after = keptText.slice(said.end);
+    const rest = keptText.slice(0, said.at) + after;
+    if ((namesSelf(after) || REQUESTER.test(rest)) && !PRONOUN.test(after)) {
+      excluded.push(...said.who);
+      keptText = (keptText.slice(0, said.at).replace(/\b(?:the\s+)?$/, '') + ' ' + after).replace(/\s+/g, ' ').trim();
+    }
+  }
   const keptParts = parts(keptText);
   const focus = keptParts.length > 1 ? keptParts.find((p) => ACTION.test(p) && owns(p)) : undefined;
   return { kept: keptText, focus: focus ?? keptText, excluded: [...new Set(excluded)], selfExcluded };
