@@ -29,6 +29,9 @@ async function knownUser(s: Sentinel, as: string): Promise<string | null> {
 }
 
 async function oneShot(s: Sentinel, cmd: Extract<CliCommand, { kind: 'message' | 'decide' }>): Promise<void> {
+  // A directory that cannot answer is not a usage error (exit 1), and says why in plain words.
+  const found = await s.backends.directory.find(cmd.as);
+  if (!found.ok) throw new Error(found.error.message);
   const unknown = await knownUser(s, cmd.as);
   if (unknown) throw new UsageError(`--as: ${unknown}`);
   const actor = await s.identify(cmd.as);
