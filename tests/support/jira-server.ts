@@ -143,6 +143,11 @@ export class LoopbackJira {
     this.failures.push({ ...f, left: f.times ?? 1 });
   }
 
+  /** Forget every injected failure not yet used. */
+  clearFailures(): void {
+    this.failures.length = 0;
+  }
+
   /** Requests of one kind, e.g. `calls('POST', /\/issue$/)`. */
   calls(method: string, path: RegExp): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && path.test(r.path));

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { BackendsConfig } from '../../config';
 import type { Db } from '../../db/client';
 import { embeddedBackends } from './embedded';
+import { intuneDevices } from './intune';
+import { jiraTickets } from './jira';
 import { oktaBackends } from './okta';
 import type { Backends } from './types';
 
@@ -12,6 +14,13 @@ import type { Backends } from './types';
 export function selectBackends(config: BackendsConfig, db: Db, logger?: Logger): Backends {
   const backends = embeddedBackends(db);
   if (config.identity.kind === 'okta') Object.assign(backends, oktaBackends(config.identity, db, logger?.child({ backend: 'okta' })));
-  // SENTINEL_TICKETS=jira and SENTINEL_MDM=intune: wired here once their adapters land (tools/backends/jira, intune).
+  if (config.tickets.kind === 'jira') {
+    const { baseUrl, email, apiToken, projectKey } = config.tickets;
+    backends.tickets = jiraTickets({ baseUrl, email, apiToken, projectKey, http: { logger } });
+  }
+  if (config.mdm.kind === 'intune') {
+    const { tenantId, clientId, clientSecret, graphApiUrl, graphLoginUrl } = config.mdm;
+    backends.mdm = intuneDevices({ tenantId, clientId, clientSecret, graphUrl: graphApiUrl, loginUrl: graphLoginUrl, http: { logger } });
+  }
   return backends;
 }
