@@ -40,19 +40,18 @@ async function ask(fx: SlackFixture, who: string, text: string): Promise<PostedM
   return reply!;
 }
 
-/** An employee's own wipe, approved by `approver` on the card in their DM. */
-async function approvedWipe(fx: SlackFixture, who: string, approver: string, wipesAfter: number): Promise<void> {
-  const before = fx.slack.botMessages({ channel: dmChannelOf(approver) }).filter(isCard).length;
+/** An employee's own wipe of `device`, approved by `approver` on the card in their DM. */
+async function approvedWipe(fx: SlackFixture, who: string, device: string, approver: string, wipesAfter: number): Promise<void> {
   expect((await ask(fx, who, 'wipe my laptop')).text).toMatch(/needs approval/);
-  const card = await fx.slack.waitFor(() => fx.slack.botMessages({ channel: dmChannelOf(approver) }).filter(isCard)[before]);
+  const card = await fx.slack.waitFor(() => fx.slack.botMessages({ channel: dmChannelOf(approver) }).find((m) => isCard(m) && JSON.stringify(m.blocks).includes(device)));
   await fx.slack.click(approver, card, APPROVE_ACTION);
   await fx.slack.waitFor(() => (count(fx, WIPES) === wipesAfter ? true : undefined));
 }
 
 test('three wipes trip a budget of two per hour: one notice reaches the other admin by DM, none the requester; later trips, another process and a restart add none', async () => {
   f = await slackFixture({ approvalsChannel: null, env: { SENTINEL_POLICY: policyFile } });
-  await approvedWipe(f, PEOPLE.intern.id, PEOPLE.sam.id, 1);
-  await approvedWipe(f, PEOPLE.alice.id, PEOPLE.cto.id, 2);
+  await approvedWipe(f, PEOPLE.intern.id, 'LAPTOP-INTERN-01', PEOPLE.sam.id, 1);
+  await approvedWipe(f, PEOPLE.alice.id, 'LAPTOP-ALICE-01', PEOPLE.cto.id, 2);
   expect(notices(f)).toHaveLength(0);
 
   // The third wipe reaches the budget: refused, and the admins are told — cto, not sam who asked.
