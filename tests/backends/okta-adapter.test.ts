@@ -150,6 +150,21 @@ test('big groups are read page by page through Link headers', async () => {
   expect(okta.calls('GET', /\/groups\/[^/]+\/users$/).length).toBe(2);
 });
 
+test('one person asked about several times within the cache window costs one lookup; a suspension shows after it', async () => {
+  const cachedAdapter = oktaAdapter(okta, { cacheMs: 300 });
+  for (let i = 0; i < 3; i++) expect(await cachedAdapter.directory.find('alice@example.com')).toMatchObject({ ok: true, value: { id: ids.alice, active: true } });
+  expect(await cachedAdapter.directory.find(ids.alice)).toMatchObject({ ok: true, value: { id: ids.alice } });
+  expect(okta.requests).toHaveLength(2); // the search and the groups, once
+  okta.setStatus(ids.alice, 'SUSPENDED');
+  await new Promise((r) => setTimeout(r, 350));
+  expect(await cachedAdapter.directory.find('alice@example.com')).toMatchObject({ ok: true, value: { active: false, role: 'guest' } });
+  // A reset forgets the person at once (Okta puts them in RECOVERY).
+  await cachedAdapter.directory.find('sam@example.com');
+  await cachedAdapter.directory.sendPasswordReset(ids.sam, 'k-c', T0);
+  expect(await cachedAdapter.directory.find('sam@example.com')).toMatchObject({ ok: true, value: { active: false } });
+  cachedAdapter.database.close();
+});
+
 test('rate-limit headers and Link headers are read as Okta writes them', () => {
   const at = Date.parse('2026-12-03T08:00:00Z');
   const h = (o: Record<string, string>) => new Headers(o);

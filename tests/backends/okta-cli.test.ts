@@ -36,6 +36,8 @@ test('"reset my password": Okta gets exactly one reset_password, with sendEmail=
   expect(okta.requests.every((q) => q.authorization === `SSWS ${okta.token}`)).toBe(true);
   // Nothing the bot says or stores carries a reset link.
   expect(r.stdout).not.toMatch(/reset_password\/|resetPasswordUrl/);
+  // Requests to Okta for the whole turn (identity, planner, guard, tool, the CLI's hint), with the 5 s lookup cache.
+  expect(okta.requests.length).toBeLessThanOrEqual(9);
 });
 
 test('someone not ACTIVE in Okta has no rights: nothing is reset', async () => {

@@ -20,13 +20,14 @@ export async function oktaOrg(): Promise<{ okta: OktaServer; ids: Record<'alice'
 }
 
 /** The Okta adapter as configured for that org, with short timeouts and waits (a test's patience). */
-export function oktaAdapter(okta: OktaServer, opts: { logger?: Logger; token?: string; timeoutMs?: number } = {}) {
+/** (No lookup cache unless asked: the tests change people in Okta and expect the next answer to show it.) */
+export function oktaAdapter(okta: OktaServer, opts: { logger?: Logger; token?: string; timeoutMs?: number; cacheMs?: number } = {}) {
   const database = openDatabase(tempDbPath());
   const backends = oktaBackends(
     { kind: 'okta', orgUrl: okta.url, apiToken: opts.token ?? okta.token, adminGroup: 'sentinel-admins', accessGroup: 'sentinel-{system}-{level}' },
     database.db,
     opts.logger,
-    { timeoutMs: opts.timeoutMs ?? 2000, maxRetries: 2, maxWaitMs: 3000 },
+    { timeoutMs: opts.timeoutMs ?? 2000, maxRetries: 2, maxWaitMs: 3000, cacheMs: opts.cacheMs ?? 0 },
   );
   return { ...backends, database };
 }

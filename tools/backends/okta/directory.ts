@@ -7,6 +7,13 @@ import { OKTA_USER_ID, quoted, toDirectoryUser, type OktaGroup, type OktaUser } 
 export interface OktaDirectoryOptions {
   /** OKTA_ADMIN_GROUP: its members are Sentinel admins. */
   adminGroup: string;
+  /**
+   * How long a person looked up stays known without asking Okta again (default 5 s): one request asks
+   * who someone is several times (identity, the guard's target, the tool), and Okta's rate limits are
+   * per org. A suspension or a removal from the admin group applies within this long. 0 = never cached.
+   */
+  cacheMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -18,6 +25,28 @@ export function oktaDirectory(http: OktaHttp, opts: OktaDirectoryOptions): Direc
   const isAdmin = async (userId: string): Promise<BackendResult<boolean>> => {
     const groups = await http.getAll<OktaGroup>(`/api/v1/users/${encodeURIComponent(userId)}/groups`);
     return groups.ok ? ok(groups.value.some((g) => g.profile.name === opts.adminGroup)) : groups;
+  };
+
+  const cacheMs = opts.cacheMs ?? 5000;
+  const now = opts.now ?? Date.now;
+  // Successful answers only, by the needle asked and by id; bounded.
+  const cache = new Map<string, { at: number; user: DirectoryUser | null }>();
+  const cached = (needle: string): DirectoryUser | null | undefined => {
+    const hit = cache.get(needle);
+    if (!hit) return undefined;
+    if (now() - hit.at < cacheMs) return hit.user;
+    cache.delete(needle);
+    return undefined;
+  };
+  const remember = (needle: string, r: BackendResult<DirectoryUser | null>): BackendResult<DirectoryUser | null> => {
+    if (!r.ok || cacheMs <= 0) return r;
+    if (cache.size > 5000) cache.clear();
+    cache.set(needle, { at: now(), user: r.value });
+    if (r.value) cache.set(r.value.id, { at: now(), user: r.value });
+    return r;
+  };
+  const forget = (userId: string) => {
+    for (const [k, v] of cache) if (k === userId || v.user?.id === userId) cache.delete(k);
   };
 
   const withRole = async (u: OktaUser): Promise<BackendResult<DirectoryUser>> => {
@@ -82,9 +111,12 @@ export function oktaDirectory(http: OktaHttp, opts: OktaDirectoryOptions): Direc
     async find(idOrEmail) {
       const needle = idOrEmail.trim();
       if (!needle) return ok(null);
-      if (needle.includes('@')) return byEmail(needle);
-      if (OKTA_USER_ID.test(needle)) return byId(needle);
-      return byName(needle);
+      const key = needle.toLowerCase() === needle || OKTA_USER_ID.test(needle) ? needle : needle.toLowerCase();
+      const hit = cached(key);
+      if (hit !== undefined) return ok(hit);
+      if (needle.includes('@')) return remember(key, await byEmail(needle));
+      if (OKTA_USER_ID.test(needle)) return remember(key, await byId(needle));
+      return remember(key, await byName(needle));
     },
     async listUsers(limit) {
       const r = await http.get<OktaUser[]>(`/api/v1/users?filter=${encodeURIComponent('status eq "ACTIVE"')}&limit=${Math.max(1, Math.min(limit, 200))}`);
@@ -116,6 +148,8 @@ export function oktaDirectory(http: OktaHttp, opts: OktaDirectoryOptions): Direc
         notFound: `Okta has no user ${userId}.`,
       });
       if (!r.ok) return r;
+      // The account is in RECOVERY now (Okta's rule): whoever asks next gets a fresh answer.
+      forget(user.value.id);
       const result = { sentTo: user.value.profile.email };
       sent.set(key, result);
       if (sent.size > 1000) sent.delete(sent.keys().next().value!);
