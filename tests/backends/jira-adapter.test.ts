@@ -216,10 +216,15 @@ describe('get and list', () => {
     expect(r.ok && r.value.map((t) => t.summary)).toEqual(['first', 'second']);
     const ids = await tickets.listByRequester('alice@example.com', 10);
     expect(ids).toEqual({ ok: true, value: [] });
-    expect(requesterLabel('Ann Marie')).toMatch(/^sentinel-for64-/);
+    expect(requesterLabel('Ann Marie')).toBe('sentinel-forx-416e6e204d61726965');
+    expect(requesterLabel('00ub0oNGTSWTBKOLGLNR')).toMatch(/^sentinel-forx-[0-9a-f]+$/);
     await tickets.create({ ...ticket, requester: 'Ann Marie' }, 'l-4', T0);
     const ann = await tickets.listByRequester('Ann Marie', 10);
     expect(ann.ok && ann.value.map((t) => t.requester)).toEqual(['Ann Marie']);
+    // An Okta user id keeps its case through the label, and a case-folded twin owns nothing.
+    const okta = await tickets.create({ ...ticket, requester: '00ub0oNGTSWTBKOLGLNR' }, 'l-5', T0);
+    expect(okta.ok && (await tickets.get(okta.value.id))).toEqual({ ok: true, value: expect.objectContaining({ requester: '00ub0oNGTSWTBKOLGLNR' }) });
+    expect(await tickets.listByRequester('00ub0ongtswtbkolglnr', 10)).toEqual({ ok: true, value: [] });
   });
 
   test('reads are retried on 5xx and 429 (Retry-After honoured), then succeed', async () => {
