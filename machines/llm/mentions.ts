@@ -23,6 +23,16 @@ const THINGS = new Set(
   ).split(' '),
 );
 
+/** What commonly qualifies an account or a device ("reset okta password", "lock work laptop"): not a person. */
+const MODIFIERS = new Set(
+  (
+    'okta email mail gmail windows win domain ad sso wifi work company corporate dell hp lenovo apple macbook thinkpad old new spare ' +
+    'backup personal office main second primary admin root local network zoom slack google microsoft ms office365 o365 outlook jira ' +
+    'confluence azure aws github gitlab vpn salesforce sap workday figma notion teams bios firmware pin wireless test loaner home ' +
+    'travel shared team current same other whole entire this that'
+  ).split(' '),
+);
+
 /** Someone else, referred back to: "her laptop", "reset it for him", "she can't log in". */
 export const PRONOUN = /\b(?:her|his|their|him|them|she|he)\b/;
 
@@ -75,13 +85,20 @@ export function personMentions(text: string, systems: readonly string[] = []): P
     if (words.every((w) => candidate(w, systems) && !THINGS.has(w))) add(m[1]!, m.index + m[0].indexOf(m[1]!), true);
   }
   // "reset intern password", "lock the alice laptop": a name right before what it owns.
-  for (const m of text.matchAll(re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?@?(${N0}${N}*)\\s+(?:password|account|login|laptop|device|computer|mac|machine)\\b`))) add(m[1]!, m.index, false);
+  // A word there that is not a kind of account or device ("okta", "work", "spare") is someone unknown: asked about.
+  for (const m of text.matchAll(re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?@?(${N0}${N}*)\\s+(?:password|account|login|laptop|device|computer|mac|machine)\\b`))) {
+    add(m[1]!, m.index, !MODIFIERS.has(m[1]!) && !EVERYDAY.has(m[1]!) && !THINGS.has(m[1]!));
+  }
   // "lock laptop alice", "reset password bob", "reset the password for bob smith": a name ending the request.
   const nameLike = (t: string) => t.split(' ').every((w) => candidate(w, systems) && !THINGS.has(w) && !EVERYDAY.has(w));
   for (const m of text.matchAll(
     re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?(?:password|account|login|laptop|device|computer|mac|machine)\\s+(?:for\\s+|of\\s+)?@?(${N0}${N}*(?: ${N0}${N}*)?)\\s*[.!?]*$`),
   )) {
     if (nameLike(m[1]!)) add(m[1]!, m.index + m[0].lastIndexOf(m[1]!), true);
+  }
+  // "reset kim smith password": a first and last name before what they own.
+  for (const m of text.matchAll(re(`\\b(?:reset|unlock|lock|wipe|restart|reboot|check)\\s+(?:the\\s+)?@?(${N0}${N}* ${N0}${N}*)\\s+(?:password|account|login|laptop|device|computer|mac|machine)\\b`))) {
+    if (nameLike(m[1]!) && !m[1]!.split(' ').some((w) => MODIFIERS.has(w))) add(m[1]!, m.index + m[0].indexOf(m[1]!), true);
   }
   // "for Alice Anders", "of bob smith": a first and last name.
   for (const m of text.matchAll(re(`\\b(?:for|of)\\s+@?(${N0}${N}* ${N0}${N}*)${E}(?!['’]s)${AFTER_PERSON}`))) {

@@ -50,6 +50,22 @@ function affirmed(text: string, re: RegExp): boolean {
   return false;
 }
 
+/**
+ * Like `affirmed`, and also true for "don't reset alice's password, reset mine": the same verb again in a
+ * part of its own, its object left out, asks for the action after all (for someone else).
+ */
+function affirmedAgain(text: string, re: RegExp): boolean {
+  if (affirmed(text, re)) return true;
+  const parts = text.split(/\s*[,;:—–]\s*|\s+(?:but|and|instead)\s+/);
+  for (const p of parts) {
+    const negated = /^(?:please\s+)?(?:don'?t|do not|never|not)\s+(\w+)/.exec(p);
+    if (!negated || !re.test(p)) continue;
+    const again = new RegExp(`^(?:(?:just|please|only|instead|rather|but|and|can you|could you)\\s+)*${negated[1]}\\b`);
+    if (parts.some((q) => q !== p && again.test(q))) return true;
+  }
+  return false;
+}
+
 function ticketIds(raw: string): string[] {
   const ids = new Set<string>();
   for (const m of raw.matchAll(/\bIT[-\s#]?(\d{1,9})\b/gi)) ids.add(`IT-${Number(m[1])}`);
@@ -571,7 +587,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       command('restart');
       continue;
     }
-    if (affirmed(t, RE.password)) {
+    if (affirmedAgain(t, RE.password)) {
       const user = userOf(subject);
       if (user) calls.push(call('reset_password', { user }));
       continue;
@@ -588,7 +604,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       notes.push('Which ticket? Give me its id, like IT-1042.');
       continue;
     }
-    if (affirmed(t, RE.access) && !/\bpassword\b/.test(t)) {
+    if (affirmedAgain(t, RE.access) && !/\bpassword\b/.test(t)) {
       const user = userOf(subject);
       if (user) planAccess(user, c.raw, t);
       continue;

@@ -56,7 +56,7 @@ export function namesOwnDevice(text: string): boolean {
 /** Splits a clause into its parts: commas, semicolons, "but", "whereas", "and don't …". */
 function parts(text: string): string[] {
   return text
-    .split(/\s*[,;]\s*|\s+(?:but|however|whereas|though|although|while)\s+|\s+and\s+(?=(?:don'?t|do not|not|never|leave)\b)/)
+    .split(/\s*[,;:—–]\s*|\s+-\s+|\s+(?:but|however|whereas|though|although|while)\s+|\s+and\s+(?=(?:don'?t|do not|not|never|leave)\b)/)
     .map((p) => p.trim())
     .filter(Boolean);
 }
