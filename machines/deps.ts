@@ -40,7 +40,12 @@ export interface AgentDeps {
   crash: (point: CrashPoint) => void;
   /** Told what a turn is doing (for a transport's status line); supplied by the runner. Never stored. */
   step?: (step: TurnStep) => void;
+  /** Whether the person stopped this conversation's running turn (Slack's Stop, "stop"); supplied by the runner. */
+  turnStopped?: (conversationId: string) => boolean;
 }
+
+/** What an action not run because its turn was stopped reports (code-written, like every not-run action). */
+export const STOPPED_BEFORE_RUN = 'Not run: you stopped this request before it started. Nothing was changed.';
 
 /** What a running turn is doing now: reading the request (the LLM proposes), running a tool, or done. */
 export type TurnStep =

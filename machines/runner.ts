@@ -22,7 +22,7 @@ import { MAX_MESSAGE_CHARS, type AgentDeps, type TurnStep } from './deps';
 import { currentRights, directoryActor } from './identity';
 import { ownerIsDead, processOwnerId } from './process-owner';
 import { TurnLostError } from './turn-errors';
-import type { AgentEvent, ApprovalRef, ExecutedAction, ProposalOutcome } from './types';
+import type { AgentEvent, ApprovalRef, ExecutedAction, Plan, ProposalOutcome } from './types';
 
 type Snapshot = SnapshotFrom<typeof agentMachine>;
 
@@ -70,6 +70,14 @@ function resultOf(conversationId: string, s: Snapshot): TurnResult {
   };
 }
 
+/** What a stopped turn proposes: nothing. */
+const STOPPED_PLAN: Plan = { text: null, calls: [] };
+const whenAborted = (signal: AbortSignal) => new Promise<typeof STOPPED_PLAN>((resolve) => (signal.aborted ? resolve(STOPPED_PLAN) : signal.addEventListener('abort', () => resolve(STOPPED_PLAN), { once: true })));
+/** The first line of a stopped turn's reply; what did run (and what was not run) follows it. */
+function stoppedNote(executed: ExecutedAction[]): string {
+  return executed.some((e) => e.output.stopped !== true) ? '⏹️ Stopped, as you asked. What had already started is reported below; nothing else was run.' : '⏹️ Stopped, as you asked: nothing was run.';
+}
+
 const RECOVERED_PREFIX = '(finishing your previous request) ';
 const BUSY_REPLY = 'I am still working on an earlier request in this conversation, so I did not take this one in. Please send it again in a minute.';
 const TAKEN_OVER_REPLY = 'Another Sentinel process took this request over while I was handling it; it will post the outcome.';
@@ -86,10 +94,11 @@ const BUSY = Symbol('busy');
  * show people is written to the outbox in the transaction that settles it.
  */
 export class ConversationRunner {
-  private readonly machine;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<TurnListener>();
   private readonly stepListeners = new Set<StepListener>();
+  /** The turn each conversation is running in this process, and whose it is, for stopTurn(). */
+  private readonly running = new Map<string, { stop: AbortController; requester: string | null }>();
   /** This process's name on the leases it holds. */
   readonly owner = processOwnerId();
   private readonly leaseMs: number;
@@ -101,15 +110,12 @@ export class ConversationRunner {
     this.leaseMs = deps.leaseMs ?? 15_000;
     this.leaseWaitMs = deps.leaseWaitMs ?? 60_000;
     // Every write that decides or starts something proves (and extends) this process's lease.
-    this.deps = deps = { ...deps, assertOwner: (conversationId) => this.assertOwner(conversationId), step: (s) => this.step(s) };
-    this.machine = agentMachine.provide({
-      actors: {
-        propose: fromPromise(({ input, signal }) => propose(deps, input, signal)),
-        guard: fromPromise(({ input, signal }) => guard(deps, input, signal)),
-        execute: fromPromise(({ input, signal }) => execute(deps, input, signal)),
-        summarize: fromPromise(({ input, signal }) => summarize(deps, input, signal)),
-      },
-    });
+    this.deps = deps = {
+      ...deps,
+      assertOwner: (conversationId) => this.assertOwner(conversationId),
+      step: (s) => this.step(s),
+      turnStopped: (conversationId) => this.stopSignal(conversationId)?.aborted ?? false,
+    };
   }
 
   /**
@@ -127,6 +133,60 @@ export class ConversationRunner {
   onTurn(listener: TurnListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The machine with its effectful actors, for one conversation's turn. A turn the person stopped
+   * (stopTurn) proposes nothing — an LLM call in flight is abandoned, not awaited, and its answer dropped —
+   * decides nothing, runs nothing that has not started (execute checks before each action), and says so in
+   * code-written words, reporting what did run; an LLM summary in flight is abandoned for the template one.
+   */
+  private machineFor(conversationId: string) {
+    const deps = this.deps;
+    const stopOf = () => this.stopSignal(conversationId);
+    const templateOnly = { ...deps, llm: { ...deps.llm, summarize: () => Promise.reject(new Error('turn stopped: template summary')) } };
+    return agentMachine.provide({
+      actors: {
+        propose: fromPromise(async ({ input, signal }) => {
+          const stop = stopOf();
+          if (!stop) return propose(deps, input, signal);
+          const plan = await Promise.race([propose(deps, input, AbortSignal.any([signal, stop])), whenAborted(stop)]).catch((err: unknown) => {
+            if (stop.aborted) return STOPPED_PLAN;
+            throw err;
+          });
+          return stop.aborted || plan === STOPPED_PLAN ? { ...STOPPED_PLAN, dialogue: input.dialogue } : (plan as Plan);
+        }),
+        guard: fromPromise(({ input, signal }) => guard(deps, stopOf()?.aborted ? { ...input, plan: STOPPED_PLAN } : input, signal)),
+        execute: fromPromise(({ input, signal }) => execute(deps, input, signal)),
+        summarize: fromPromise(async ({ input, signal }) => {
+          const stop = stopOf();
+          if (!stop) return summarize(deps, input, signal);
+          if (!stop.aborted) {
+            const reply = await Promise.race([summarize(deps, input, AbortSignal.any([signal, stop])), whenAborted(stop)]);
+            if (!stop.aborted && typeof reply === 'string') return reply;
+          }
+          return summarize(templateOnly, { ...input, planText: stoppedNote(input.executed) }, signal);
+        }),
+      },
+    });
+  }
+
+  /**
+   * Stops the turn this process is running in the conversation (Slack's Stop, "stop" typed in the thread),
+   * if `by` is whose turn it is. Returns what happened: `stopped`, `not_running` (nothing is running here
+   * now), or `not_yours`.
+   */
+  stopTurn(conversationId: string, by: Actor): 'stopped' | 'not_running' | 'not_yours' {
+    const turn = this.running.get(conversationId);
+    if (!turn || turn.stop.signal.aborted) return 'not_running';
+    if (turn.requester !== by.id) return 'not_yours';
+    this.deps.logger.info({ conversationId, by: by.id }, 'turn stopped by the person');
+    turn.stop.abort();
+    return 'stopped';
+  }
+
+  private stopSignal(conversationId: string): AbortSignal | undefined {
+    return this.running.get(conversationId)?.stop.signal;
   }
 
   /**
@@ -455,11 +515,13 @@ export class ConversationRunner {
     const { db, now, historyMessages } = this.deps;
     let { snapshot, version } = this.restore(conversationId);
     const actor = snapshot
-      ? createActor(this.machine, { snapshot, input: { conversationId } })
-      : createActor(this.machine, { input: { conversationId } });
+      ? createActor(this.machineFor(conversationId), { snapshot, input: { conversationId } })
+      : createActor(this.machineFor(conversationId), { input: { conversationId } });
     let prev = actor.getSnapshot();
     let failure: unknown = null;
     let recovering = false;
+    const turn = { stop: new AbortController(), requester: event?.requester.id ?? actor.getSnapshot().context.requester?.id ?? null };
+    this.running.set(conversationId, turn);
 
     const persist = (next: Snapshot) => {
       const changedState = next.value !== prev.value;
@@ -547,6 +609,7 @@ export class ConversationRunner {
     } finally {
       sub.unsubscribe();
       actor.stop();
+      if (this.running.get(conversationId) === turn) this.running.delete(conversationId);
       // However the turn ended (settled, failed, lost to another process).
       this.step({ conversationId, step: 'ended' });
     }

@@ -7,6 +7,7 @@ import { registerActionListeners } from './listeners/actions';
 import { registerAgentSurface } from './listeners/agent';
 import { registerHome } from './listeners/home';
 import { registerMessageListeners } from './listeners/messages';
+import { registerStop } from './listeners/stop';
 import { slackDelivery } from './delivery';
 import { outboxDeliverer } from './outbox-deliverer';
 import { ThreadStatus } from './thread-status';
@@ -89,10 +90,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   }
   const identity = new SlackIdentity(app.client, sentinel.backends.directory, { ttlMs: opts.identityTtlMs ?? 60_000, now, logger });
   const db = sentinel.database.db;
-  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700 });
-  registerActionListeners(app, { runner: sentinel.runner, identity, logger });
-  registerHome(app, { identity, logger });
-  // Suggested prompts and status lines are best-effort: no retries, 429s returned, a short deadline.
+  // Suggested prompts, status lines and sessions are best-effort: no retries, 429s returned, a short deadline.
   const bestEffortClient = new webApi.WebClient(settings.botToken, {
     ...apiUrl,
     logger: log,
@@ -100,10 +98,14 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
   });
-  registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
-  // The thread's status line follows the runner's turns ("Reading your request…", "Checking …", cleared).
+  // The thread's status line and session follow the runner's turns ("Reading your request…", "Checking …", cleared).
   const status = new ThreadStatus(bestEffortClient, logger);
   const stopSteps = sentinel.runner.onStep(status.onStep);
+  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status });
+  registerActionListeners(app, { runner: sentinel.runner, identity, logger });
+  registerHome(app, { identity, logger });
+  registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
+  registerStop(app, { runner: sentinel.runner, identity, status, logger });
   // The deliverer's own client fails fast (bounded retries, 429s returned to it): it keeps its own
   // backoff in the outbox, and a claimed row must never outlive its claim inside a client retrying for minutes.
   const deliveryClient = new webApi.WebClient(settings.botToken, {

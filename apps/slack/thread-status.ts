@@ -35,68 +35,110 @@ export function runningStatus(tool: string, args: Record<string, unknown>): stri
   }
 }
 
-/** Errors that say status lines will never work here (an older install, a kind of conversation without them). */
-const NEVER_HERE = new Set(['missing_scope', 'not_allowed_token_type', 'method_not_supported_for_channel_type', 'channel_type_not_supported', 'not_allowed', 'feature_not_enabled']);
+/** Errors that say status lines (or sessions) will never work here: an older install, a kind of conversation without them. */
+const NEVER_HERE = new Set(['missing_scope', 'not_allowed_token_type', 'method_not_supported_for_channel_type', 'channel_type_not_supported', 'not_allowed', 'feature_not_enabled', 'unknown_method']);
+
+type Kind = 'dm' | 'channel';
+type Call = { what: 'status'; status: string } | { what: 'session'; status: 'processing' | 'active'; title?: string; initiator?: string };
 
 /**
- * The thread's status line ("Reading your request…", "Checking LAPTOP-ALICE-01…") while a turn runs, cleared
- * explicitly when it ends however it ends — with an answer, an approval card, a question or an error: a
- * status Slack is left showing lingers and disables the person's compose box. Best-effort throughout:
- * calls go out in order per thread, off every listener's path (nothing awaits them), on a client that
- * fails fast; a failed call is logged, never fails a turn; after an error saying status lines are not
- * available (an older install), that kind of conversation (DMs or channels) gets none.
+ * The thread's status line ("Reading your request…", "Checking LAPTOP-ALICE-01…") while a turn runs, and its
+ * agent session in `processing` (which is what shows Slack's Stop button), both undone explicitly when the
+ * turn ends however it ends — with an answer, an approval card, a question or an error: a status Slack is
+ * left showing lingers and disables the person's compose box, and a session is not moved off `processing`
+ * by Slack itself. Best-effort throughout: calls go out in order per thread, off every listener's path
+ * (nothing awaits them), on a client that fails fast; a failed call is logged, never fails a turn; after
+ * an error saying they are not available (an older install), that kind of conversation (DMs or channels)
+ * gets no more of them.
  */
 export class ThreadStatus {
   private readonly chains = new Map<string, Promise<void>>();
-  /** Conversations whose thread may be showing a status now. */
+  /** Conversations whose thread may be showing a status line / a processing session now. */
   private readonly showing = new Set<string>();
-  private readonly unavailable = new Set<'dm' | 'channel'>();
+  private readonly processing = new Set<string>();
+  /** What a conversation's session is to be named after, and who started it: used when it is created. */
+  private readonly titles = new Map<string, { title: string; initiator: string }>();
+  private readonly unavailable = { status: new Set<Kind>(), session: new Set<Kind>() };
 
   constructor(private readonly client: webApi.WebClient, private readonly logger: Logger) {}
+
+  /** The request a turn is about to handle, so the session it opens is named after it. */
+  titled(conversationId: string, request: string, initiator: string): void {
+    const title = request.replace(/\s+/g, ' ').trim().slice(0, 200);
+    if (title) this.titles.set(conversationId, { title, initiator });
+  }
 
   /** For `runner.onStep`. */
   readonly onStep = (s: TurnStep): void => {
     const thread = threadOf(s.conversationId);
     if (!thread) return;
+    const kind = kindOf(thread);
     if (s.step === 'ended') {
-      if (this.showing.delete(s.conversationId)) this.send(s.conversationId, thread, '');
+      this.titles.delete(s.conversationId);
+      if (this.showing.delete(s.conversationId)) this.send(s.conversationId, thread, { what: 'status', status: '' });
+      if (this.processing.delete(s.conversationId)) this.send(s.conversationId, thread, { what: 'session', status: 'active' });
       return;
     }
-    if (this.unavailable.has(kindOf(thread))) return;
+    if (!this.processing.has(s.conversationId) && !this.unavailable.session.has(kind)) {
+      this.processing.add(s.conversationId);
+      const named = this.titles.get(s.conversationId);
+      this.titles.delete(s.conversationId);
+      this.send(s.conversationId, thread, { what: 'session', status: 'processing', title: named?.title, initiator: named?.initiator });
+    }
+    if (this.unavailable.status.has(kind)) return;
     this.showing.add(s.conversationId);
-    this.send(s.conversationId, thread, s.step === 'reading' ? READING : runningStatus(s.tool, s.args));
+    this.send(s.conversationId, thread, { what: 'status', status: s.step === 'reading' ? READING : runningStatus(s.tool, s.args) });
   };
 
-  /** Resolves once every status call made so far has been answered (for an orderly stop). */
+  /** Moves a thread's session off `processing` when nothing runs there (a Stop pressed after a restart). */
+  release(conversationId: string): void {
+    const thread = threadOf(conversationId);
+    if (!thread || this.processing.has(conversationId)) return;
+    this.send(conversationId, thread, { what: 'session', status: 'active' });
+  }
+
+  /** Resolves once every call made so far has been answered (for an orderly stop). */
   async idle(): Promise<void> {
     while (this.chains.size) await Promise.allSettled([...this.chains.values()]);
   }
 
-  private send(conversationId: string, thread: SlackThread, status: string): void {
+  private send(conversationId: string, thread: SlackThread, call: Call): void {
     const previous = this.chains.get(conversationId) ?? Promise.resolve();
-    const next = previous.then(() => this.call(thread, status));
+    const next = previous.then(() => this.call(thread, call));
     this.chains.set(conversationId, next);
     void next.then(() => {
       if (this.chains.get(conversationId) === next) this.chains.delete(conversationId);
     });
   }
 
-  private async call(thread: SlackThread, status: string): Promise<void> {
+  private async call(thread: SlackThread, call: Call): Promise<void> {
     const kind = kindOf(thread);
-    // A clear is still sent after the kind was found unavailable: an earlier status may have been shown.
-    if (status && this.unavailable.has(kind)) return;
+    const unavailable = this.unavailable[call.what];
+    // Undoing is still sent after the kind was found unavailable: what came before may have shown.
+    const undo = call.what === 'status' ? call.status === '' : call.status === 'active';
+    if (!undo && unavailable.has(kind)) return;
     try {
-      await this.client.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.threadTs, status });
+      if (call.what === 'status') {
+        await this.client.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.threadTs, status: call.status });
+      } else {
+        await this.client.agents.sessions.setStatus({
+          channel_id: thread.channel,
+          thread_ts: thread.threadTs,
+          status: call.status,
+          ...(call.title ? { title: call.title } : {}),
+          ...(call.initiator ? { initiator_user_id: call.initiator } : {}),
+        });
+      }
     } catch (err) {
       const code = platformError(err);
       if (code && NEVER_HERE.has(code)) {
-        if (!this.unavailable.has(kind)) this.logger.info({ cause: code, kind }, 'Slack refused a status line; no more status lines in this kind of conversation until restart');
-        this.unavailable.add(kind);
+        if (!unavailable.has(kind)) this.logger.info({ cause: code, kind, what: call.what }, `Slack refused a thread ${call.what}; no more in this kind of conversation until restart`);
+        unavailable.add(kind);
         return;
       }
-      this.logger.debug({ channel: thread.channel, cause: errorText(err) }, 'could not set the thread status');
+      this.logger.debug({ channel: thread.channel, cause: errorText(err), what: call.what }, 'could not set the thread status');
     }
   }
 }
 
-const kindOf = (t: SlackThread): 'dm' | 'channel' => (t.channel.startsWith('D') ? 'dm' : 'channel');
+const kindOf = (t: SlackThread): Kind => (t.channel.startsWith('D') ? 'dm' : 'channel');

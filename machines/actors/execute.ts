@@ -9,7 +9,7 @@ import type { Actor } from '../../policies/types';
 import type { ToolResult } from '../../tools/contract';
 import { findTool } from '../../tools/registry';
 import type { ExecuteInput } from '../agent';
-import { afterPersist, type AgentDeps } from '../deps';
+import { afterPersist, STOPPED_BEFORE_RUN, type AgentDeps } from '../deps';
 import { currentRights } from '../identity';
 import type { ExecutedAction, PlannedAction } from '../types';
 import { recheckApproval } from './recheck';
@@ -69,6 +69,18 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       args: canonicalJson(action.args),
     };
     const { db } = deps;
+    // Stopped by the person: nothing that has not started runs. Journaled as not run, so a restart
+    // finishing this turn does not run it either.
+    if (deps.turnStopped?.(input.conversationId) && (getExecution(db, action.key)?.status ?? 'planned') === 'planned') {
+      const output = { error: STOPPED_BEFORE_RUN, not_run: true, stopped: true };
+      transact(db, () => {
+        deps.assertOwner?.(input.conversationId);
+        claimExecution(db, journalRow, tool.idempotent, now);
+        finishExecution(db, action.key, 'failed', output, now);
+      });
+      results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output });
+      continue;
+    }
     if (action.approvalId && (getExecution(db, action.key)?.status ?? 'planned') === 'planned') {
       const refusal = await approvalNoLongerHolds(deps, action.approvalId, input.requester);
       if (refusal) {

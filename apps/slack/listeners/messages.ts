@@ -7,6 +7,7 @@ import { conversationKey } from '../conversation-key';
 import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn, withoutMention } from '../mrkdwn';
 import { inThread, talkedInThread } from '../thread-participants';
+import type { ThreadStatus } from '../thread-status';
 
 export interface MessageDeps {
   db: Db;
@@ -16,7 +17,12 @@ export interface MessageDeps {
   now: () => number;
   /** How long a request may run before the ⏳ reaction shows it is being worked on. */
   workingReactionAfterMs: number;
+  /** The thread's status line and agent session (named after the request). */
+  status?: ThreadStatus;
 }
+
+/** Typed in a thread while Sentinel works there, these stop the turn (as Slack's Stop button does). */
+export const STOP_WORDS = /^(?:stop|cancel)(?:\s+(?:it|that|this|please))?[\s.!]*$/i;
 
 /** The fields of a message event we act on, checked at runtime: payloads can be forged or malformed. */
 interface IncomingMessage {
@@ -72,6 +78,18 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
       logger.debug({ channel: m.channel, ts: m.ts, eventId: m.eventId }, 'duplicate delivery of a message; ignored');
       return;
     }
+    const text = withoutMention(m.text, botUserId);
+    // "stop" / "cancel" while the thread's turn runs stops it; that turn's reply says what did and did not
+    // run. With nothing running here it is an ordinary message (the planner withdraws waiting requests).
+    if (STOP_WORDS.test(text.trim())) {
+      try {
+        const outcome = runner.stopTurn(conversationId, await identity.actorFor(m.user));
+        if (outcome === 'stopped') return;
+      } catch (err) {
+        return void (await apologize(err));
+      }
+    }
+    deps.status?.titled(conversationId, text, m.user);
     // Feedback while the LLM works, removed once the answer is posted. An answer that comes sooner is
     // its own feedback: no reaction flickers on and off, and two Web API calls are saved.
     const react = (method: 'add' | 'remove') =>
@@ -81,7 +99,7 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
     const timer = deps.workingReactionAfterMs > 0 ? setTimeout(showWorking, deps.workingReactionAfterMs) : (showWorking(), undefined);
     try {
       const actor = await identity.actorFor(m.user);
-      const result = await runner.handleMessage(conversationId, actor, withoutMention(m.text, botUserId));
+      const result = await runner.handleMessage(conversationId, actor, text);
       // Turns the machine ran are shown from the outbox; a refusal never reached it, so post it here.
       // A turn another process took over is reported by that process: anything said here could be false.
       if (result.refused && !result.takenOver) await reply(result.reply);

@@ -136,6 +136,16 @@ export class LoopbackSlack {
   }
 
   /**
+   * A user presses Slack's Stop button on a thread's agent session. Slack shows it only while the session is
+   * `processing`, and sends `agent_session_stopped` only to apps subscribed to it: returns the event_id,
+   * or null when there was no button to press or nothing was sent.
+   */
+  pressStop(user: string, channel: string, threadTs: string): string | null {
+    if (this.state.sessions.get(`${channel}/${threadTs}`)?.status !== 'processing' || !this.events.has('agent_session_stopped')) return null;
+    return this.deliverEvent({ type: 'agent_session_stopped', channel, user, thread_ts: threadTs, streaming_message_ts: [], event_ts: this.state.nextTs() });
+  }
+
+  /**
    * A user opens the app's Messages tab (agent_view's signal that an agent conversation may start:
    * `app_home_opened` with `tab: "messages"`; no `assistant_thread_started` is sent).
    */

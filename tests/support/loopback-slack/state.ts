@@ -51,6 +51,13 @@ export interface SuggestedPrompts {
   prompts: Array<{ title: string; message: string }>;
 }
 
+/** An agent session scoped to a thread (`agents.sessions.setStatus`). */
+export interface AgentSession {
+  status: 'active' | 'processing' | 'suspended' | 'closed';
+  title?: string;
+  initiator?: string;
+}
+
 export interface ApiCall {
   method: string;
   params: Record<string, unknown>;
@@ -70,6 +77,8 @@ export class WorkspaceState extends EventEmitter {
   readonly statuses = new Map<string, string>();
   /** Every status a thread showed, in order, explicit clears ("") included. */
   readonly statusLog: ThreadStatus[] = [];
+  /** `channel/thread_ts` → the thread's agent session; Slack shows its Stop button while it is `processing`. */
+  readonly sessions = new Map<string, AgentSession>();
   /** DM channel → the suggested prompts shown in it (agent_view: per channel, not per thread). */
   readonly suggestedPrompts = new Map<string, SuggestedPrompts>();
   /** User groups (S… id → member user ids), as `usergroups.users.list` answers. */

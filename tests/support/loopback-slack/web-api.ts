@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dmChannelOf, type PostedMessage, type WorkspaceState } from './state';
+import { dmChannelOf, type AgentSession, type PostedMessage, type WorkspaceState } from './state';
 
 export interface Identity {
   team: string;
@@ -11,6 +11,8 @@ export interface Identity {
   scopes: ReadonlySet<string>;
   /** Which agent surface the app has: `agent_view` (the default since 2026-06-30) or the legacy `assistant_view`. */
   surface: 'agent_view' | 'assistant_view';
+  /** The bot events the install subscribed to. */
+  events: ReadonlySet<string>;
 }
 
 type Params = Record<string, unknown>;
@@ -35,7 +37,9 @@ const AGENT_SCOPES: Record<string, string[]> = {
   'assistant.threads.setStatus': ['chat:write', 'assistant:write'],
   'assistant.threads.setSuggestedPrompts': ['assistant:write'],
   'assistant.threads.setTitle': ['assistant:write'],
+  'agents.sessions.setStatus': ['chat:write'],
 };
+const SESSION_STATUSES = new Set(['active', 'processing', 'suspended', 'closed']);
 
 /** Form bodies carry objects as JSON strings and booleans as "true"/"false", as Slack receives them. */
 function parseBody(raw: string, contentType: string | undefined): Params {
@@ -205,6 +209,31 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       if (threadTs === undefined || !state.find(channel, threadTs)) return fail(threadTs === undefined ? 'invalid_arguments' : 'invalid_thread_ts');
       state.suggestedPrompts.set(`${channel}/${threadTs}`, shown);
       return { ok: true };
+    },
+    // https://docs.slack.dev/reference/methods/agents.sessions.setStatus — title and initiator only when the
+    // session is created; apps not subscribed to agent_session_stopped get a warning (their users see a spinner).
+    'agents.sessions.setStatus': (p) => {
+      const channel = str(p.channel_id);
+      const threadTs = str(p.thread_ts);
+      const status = str(p.status);
+      if (!status || !SESSION_STATUSES.has(status)) return fail('invalid_arguments');
+      if (!channel || !threadTs) return fail('invalid_arguments');
+      if (!knownChannel(channel)) return fail('channel_not_found');
+      if (!state.find(channel, threadTs)) return fail('invalid_thread_ts');
+      const key = `${channel}/${threadTs}`;
+      const title = str(p.title);
+      if (title !== undefined && (title.length < 1 || title.length > 200)) return fail('invalid_arguments');
+      const existing = state.sessions.get(key);
+      const session: AgentSession = existing
+        ? { ...existing, status: status as AgentSession['status'] }
+        : { status: status as AgentSession['status'], ...(title ? { title } : {}), ...(str(p.initiator_user_id) ? { initiator: str(p.initiator_user_id) } : {}) };
+      state.sessions.set(key, session);
+      return {
+        ok: true,
+        status: session.status,
+        ...(session.title ? { title: session.title } : {}),
+        ...(id.events.has('agent_session_stopped') ? {} : { warning: 'missing_agent_session_stopped_event_subscription' }),
+      };
     },
     'views.publish': (p) => {
       const user = str(p.user_id);
