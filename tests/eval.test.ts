@@ -191,7 +191,9 @@ describe('npm run eval (child process)', () => {
     const test = read('test.json');
     const says = (c: Corpus) => c.flatMap((k) => k.turns.map((t) => t.say.trim().toLowerCase()));
     expect(says(train).length + says(test).length).toBeGreaterThanOrEqual(400);
-    expect(says(test).length / (says(train).length + says(test).length)).toBeCloseTo(0.4, 1);
+    // The held-back split is frozen (about 40% when made); learning examples added since go to the learning
+    // split only, so its share may fall, but it stays a sizeable third.
+    expect(says(test).length / (says(train).length + says(test).length)).toBeGreaterThanOrEqual(0.3);
     const held = new Set(says(test));
     expect(says(train).filter((s) => held.has(s))).toEqual([]);
     const kinds = (c: Corpus) => new Set(c.flatMap((k) => k.turns.flatMap((t) => (t.expect.tools ? t.expect.tools.map((x) => x.tool) : [t.expect.none ? 'none' : t.expect.clarify ? 'clarify' : 'cancels']))));
