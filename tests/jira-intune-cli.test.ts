@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { tempDbPath } from './support/harness';
 import { LoopbackGraph } from './support/graph-server';
 import { LoopbackJira } from './support/jira-server';
@@ -124,6 +125,25 @@ test('a wipe after approval: exactly one POST wipe, and the reply says it was re
   expect(twice.executed).toEqual([]);
   const again = await cli(['--as', 'intern', '--json', 'wipe LAPTOP-INTERN-01']);
   expect(again.executed).toEqual([]);
+  expect(graph.actions(device.id, 'wipe')).toHaveLength(1);
+});
+
+test('killed right after Intune queued an approved wipe: the restart sends nothing more and says it lost track', async () => {
+  const asked = await cli(['--as', 'intern', '--thread', 't-crash', '--json', 'wipe my laptop']);
+  const id = asked.approvals[0]!.id;
+  const device = [...graph.devices.values()].find((d) => d.deviceName === 'LAPTOP-INTERN-01')!;
+  const killed = await runEntryAsync('apps/cli/main.ts', ['--as', 'sam', '--json', '--approve', id], { ...env, SENTINEL_CRASH_AT: 'backend_called' });
+  // tsx runs the script in a child node process and reports its SIGKILL as exit code 137.
+  expect(killed.signal === 'SIGKILL' || killed.code === 137).toBe(true);
+  expect(graph.actions(device.id, 'wipe')).toHaveLength(1);
+  // Any later run finishes the interrupted turn: in doubt, never re-run.
+  const later = await cli(['--as', 'intern', '--thread', 't-crash', '--json', 'what is the status of my request?']);
+  expect(JSON.stringify(later)).not.toMatch(/has been wiped/);
+  const db = new Database(env.SENTINEL_DB!, { readonly: true });
+  const said = db.prepare("select content from messages where role = 'assistant'").all() as Array<{ content: string }>;
+  db.close();
+  expect(said.some((m) => /lost track of this action/.test(m.content))).toBe(true);
+  await cli(['--as', 'cto', '--json', '--approve', id]);
   expect(graph.actions(device.id, 'wipe')).toHaveLength(1);
 });
 
