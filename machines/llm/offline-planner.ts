@@ -256,8 +256,8 @@ const RE = {
   myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b|\b(?:active|current) (?:grants?|access)\b.*\b(?:i|me|my)\b|\bwhat (?:do )?i (?:have|got) access to\b/,
   myTickets: /\b(?:what|which|any) (?:of my )?(?:tickets|cases) (?:are|do i have|have i)\b|\bwhat (?:did|have) i (?:file|filed|open|opened|raise|raised|submit|submitted|log|logged|report|reported)\b|\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
   accessQuestion:
-    /^(?:what|which|does|do|has|have|is|can|show|list|tell me|check|see|view|how much)\b.*\b(?:access|permissions?|grants?|rights)\b|\b(?:what|which)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:have|has|got|hold|holds)\b|\b(?:access|permissions?|grants?) (?:of|for)\b.*\?$/,
-  accessRequest: /\b(?:need|needs|want|wants|request|give|grant|get|add|provide|like|requires?|set up|enable)\b/,
+    /^(?:what|which|does|do|has|have|is|can|show|list|tell me|check|see|view|how much)\b.*\b(?:access|permissions?|grants?|rights)\b|^(?:is|are|does|do|has|have)\b.*\b(?:an? admin|admin|read|write)\b.*\b(?:on|to|in|for)\b|\b(?:what|which)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:have|has|got|hold|holds)\b|\b(?:access|permissions?|grants?) (?:of|for)\b.*\?$/,
+  accessRequest: /\b(?:need|needs|want|wants|request|give|grant|get|add|provide|like|requires?|set up|enable)\b|\b(?:can|could|may) \S+ (?:have|get)\b/,
   ticketsQuestion: /\b(?:what|which|show|list|see|any|view|check|how many)\b.*\b(?:tickets|cases)\b|\b(?:tickets|cases) (?:of|for|from|by|opened by|filed by)\b/,
   cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b|(?:^|[,.!]\s*|\b(?:no|wait|oh|actually),?\s+)cancel(?: it| that| this)?[.!]*$/,
   greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
@@ -296,6 +296,9 @@ const ALSO_FOR = /^(?:and|also|ok|okay|now)?[,\s]*(?:(?:same|do the same|the sam
 
 /** "no, I meant alice", "sorry, I meant the intern's", "actually, for alice": the last request was for someone else. */
 const CORRECTION = /^(?:no|nope|sorry|oops|wait|actually|oh)?[,!.\s]*(?:i )?(?:meant|mean)\b|^(?:no|nope|sorry|oops|actually)[,!.\s]+(?:it'?s |it was |for |that was for )\S+(?:'s)?[.!]*$/;
+
+/** "and what about mine?", "mine then": the requester's own, after being told only theirs can be shown. */
+const OWN_AGAIN = /^(?:(?:and|ok|okay|so|then)[,\s]+)*(?:(?:what|how) about |show |then )?(?:mine|me|my own|my (?:access|tickets))(?: then)?\s*\??$/;
 
 /** "ok then just mine", "only alice's": the last request again, for that one person only. */
 const JUST_FOR = /^(?:(?:ok(?:ay)?|fine|alright|right|then|so)[,\s]+)*(?:just|only)\s+(?:mine|me|for me|my (?:laptop|one|computer|device|account|password)|(?:the\s+)?\S+'s)[.!]*$/;
@@ -545,6 +548,15 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     }
     if (RE.ticketsQuestion.test(t) && !tickets.length && subject.kind !== 'self') {
       notes.push(`I can only list your own tickets ("my open tickets"), not ${whoseName(subject)}. A ticket I can check by its id, like IT-1042.`);
+      continue;
+    }
+    // "do I have admin on github?", "and what about mine?" (after "I can only show your own access"): a question, not a request.
+    if (subject.kind === 'self' && !RE.accessRequest.test(t) && (/^(?:is|are|does|do|has|have)\b/.test(t) && RE.accessQuestion.test(t) || (OWN_AGAIN.test(t) && /only show your own access/.test(lastAssistant?.content ?? '')))) {
+      calls.push(call('list_my_access', {}));
+      continue;
+    }
+    if (subject.kind === 'self' && OWN_AGAIN.test(t) && /only list your own tickets/.test(lastAssistant?.content ?? '')) {
+      calls.push(call('list_my_tickets', {}));
       continue;
     }
     if (RE.myAccess.test(t) && subject.kind === 'self') {
