@@ -150,6 +150,8 @@ describe('create', () => {
     const r = await jiraTickets(settings({ issueType: 'Epic' })).create(ticket, 'bad-1', T0);
     expect(r).toEqual({ ok: false, error: expect.objectContaining({ code: 'conflict', message: expect.stringMatching(/ask IT to check the HELP project/) }) });
     expect(r.ok || r.error.detail).toMatch(/issuetype: valid issue type is required/);
+    // The user is told to ask IT; IT finds Jira's own words in the log.
+    expect(lines.join('\n')).toMatch(/jira: create an issue failed \(conflict\): HTTP 400: issuetype: valid issue type is required/);
     expect(jira.calls('POST', /\/issue$/)).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import { fail, ok, type BackendResult, type CommandReceipt, type Devices, type RemoteCommand } from '../types';
-import { backoffMs, type HttpOutcome } from '../jira/http';
+import { backoffMs, logged, type HttpOutcome } from '../jira/http';
 import { ACTION, alreadyUnderway, toDevice, type ManagedDeviceJson } from './device';
 import { BACKEND, graphFailure } from './errors';
 import { graphClient, type IntuneSettings } from './graph';
@@ -29,7 +29,7 @@ export function intuneDevices(s: IntuneSettings): Devices {
   async function list(filter: string, what: string): Promise<BackendResult<ManagedDeviceJson[]>> {
     const r = await call('GET', `/deviceManagement/managedDevices${listQuery(filter)}`, undefined, 'read', what);
     if (!r.ok) return r;
-    if (status(r.value) !== 200 || r.value.kind !== 'response') return graphFailure(r.value, 'read devices', READ);
+    if (status(r.value) !== 200 || r.value.kind !== 'response') return logged(graphFailure(r.value, 'read devices', READ), log, what);
     const value = (r.value.response.body as { value?: ManagedDeviceJson[] } | undefined)?.value;
     return ok(Array.isArray(value) ? value : []);
   }
@@ -41,7 +41,7 @@ export function intuneDevices(s: IntuneSettings): Devices {
       const r = await call('GET', `/deviceManagement/managedDevices/${encodeURIComponent(wanted)}?$select=${DEVICE_SELECT}`, undefined, 'read', 'read a device');
       if (!r.ok) return r;
       if (status(r.value) === 404) return ok(null);
-      if (status(r.value) !== 200 || r.value.kind !== 'response') return graphFailure(r.value, 'read devices', READ);
+      if (status(r.value) !== 200 || r.value.kind !== 'response') return logged(graphFailure(r.value, 'read devices', READ), log, 'read a device');
       const json = r.value.response.body as ManagedDeviceJson;
       return ok({ json, id: json.id ?? wanted });
     }
@@ -114,10 +114,10 @@ export function intuneDevices(s: IntuneSettings): Devices {
           return ok(after.ok && after.value ? receipt(after.value, command) : { deviceId: f.id, command, state: 'requested', device: null });
         }
         const answered = o.kind === 'response' && status(o) !== 429 && status(o) < 500;
-        if (answered) return graphFailure(o, `${VERB[command]} devices`, PRIVILEGED);
+        if (answered) return logged(graphFailure(o, `${VERB[command]} devices`, PRIVILEGED), log, `${ACTION[command]} ${f.id}`);
         // Throttled (not done), or no clear answer (maybe done): wait, then read the history again.
         const wait = backoffMs(o, attempt, http);
-        if (attempt > http.maxRetries || wait > http.maxDelayMs) return graphFailure(o, `${VERB[command]} devices`, PRIVILEGED);
+        if (attempt > http.maxRetries || wait > http.maxDelayMs) return logged(graphFailure(o, `${VERB[command]} devices`, PRIVILEGED), log, `${ACTION[command]} ${f.id}`);
         log?.warn(
           { backend: BACKEND, device: f.id, command, attempt, outcome: o.kind === 'response' ? `HTTP ${status(o)}` : o.kind },
           `intune: ${ACTION[command]} of ${f.id} not confirmed; reading its action history again in ${wait} ms before any second send`,
@@ -127,12 +127,8 @@ export function intuneDevices(s: IntuneSettings): Devices {
         if (command === 'wipe' && status(o) !== 429 && r.ok && r.value && !alreadyUnderway(r.value.json, 'wipe')) {
           // A wipe whose answer was lost is not sent again even when the history does not show it yet:
           // Intune may record it late, and a wipe is never sent twice.
-          return fail(
-            BACKEND,
-            'unavailable',
-            `Intune did not confirm the wipe of ${f.id} and does not show it queued yet; Sentinel sent nothing more. Ask again in a few minutes: Sentinel checks Intune's history first.`,
-            o.kind === 'response' ? `HTTP ${status(o)}` : o.kind,
-          );
+          const message = `Intune did not confirm the wipe of ${f.id} and does not show it queued yet; Sentinel sent nothing more. Ask again in a few minutes: Sentinel checks Intune's history first.`;
+          return logged(fail(BACKEND, 'unavailable', message, o.kind === 'response' ? `HTTP ${status(o)}` : o.kind), log, `wipe ${f.id}`);
         }
       }
     },

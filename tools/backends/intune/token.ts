@@ -1,5 +1,5 @@
 import { ok, type BackendResult } from '../types';
-import { send, type HttpOptions } from '../jira/http';
+import { logged, send, type HttpOptions } from '../jira/http';
 import { tokenFailure } from './errors';
 
 // The app-only access token: the OAuth 2.0 client-credentials grant at the Microsoft identity
@@ -38,9 +38,9 @@ export function tokenSource(s: TokenSettings, http: HttpOptions, now: () => numb
       retry: 'read',
       what: 'sign-in (client credentials)',
     });
-    if (o.kind !== 'response' || o.response.status !== 200) return tokenFailure(o);
+    if (o.kind !== 'response' || o.response.status !== 200) return logged(tokenFailure(o), http.logger, 'sign-in');
     const b = (o.response.body ?? {}) as { access_token?: unknown; expires_in?: unknown; token_type?: unknown };
-    if (typeof b.access_token !== 'string' || !b.access_token) return tokenFailure({ kind: 'response', response: { ...o.response, status: 502 } });
+    if (typeof b.access_token !== 'string' || !b.access_token) return logged(tokenFailure({ kind: 'response', response: { ...o.response, status: 502 } }), http.logger, 'sign-in');
     const lifetimeS = Number(b.expires_in) > 0 ? Number(b.expires_in) : 300;
     // Renew five minutes early (a tenth of the lifetime for short-lived tokens).
     const marginS = Math.min(300, lifetimeS / 10);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { BackendResult } from '../types';
 
 // One HTTP exchange with a vendor API, with what every adapter needs and nothing vendor-specific:
 // a timeout per attempt (to the last byte of the body), retries with backoff for calls that are safe
@@ -136,4 +137,13 @@ export async function send(opts: HttpOptions, req: HttpRequest): Promise<HttpOut
     }
     return outcome;
   }
+}
+
+/**
+ * `r`, after one warn line when it is a failure: the code and the vendor's detail (its error text and
+ * request id), which the user's message leaves out and the tool result does not carry.
+ */
+export function logged<T>(r: BackendResult<T>, log: HttpOptions['logger'], what: string): BackendResult<T> {
+  if (!r.ok) log?.warn({ backend: r.error.backend, code: r.error.code, detail: r.error.detail }, `${r.error.backend}: ${what} failed (${r.error.code})${r.error.detail ? `: ${r.error.detail}` : ''}`);
+  return r;
 }

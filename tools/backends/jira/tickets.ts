@@ -2,7 +2,7 @@ import { ok, type BackendResult, type Ticket, type Tickets } from '../types';
 import { jiraClient, type JiraSettings } from './client';
 import { describeIssue } from './description';
 import { BACKEND, jiraFailure } from './errors';
-import { backoffMs, DEFAULT_HTTP, type HttpOutcome } from './http';
+import { backoffMs, DEFAULT_HTTP, logged, type HttpOutcome } from './http';
 import { ISSUE_FIELDS, jiraPriority, toTicket, type JiraIssueJson } from './issue';
 import { keyLabel, requesterLabel, SENTINEL_LABEL } from './labels';
 
@@ -27,7 +27,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
 
   async function search(jql: string, limit: number, what: string): Promise<BackendResult<Ticket[]>> {
     const o = await call('POST', '/rest/api/3/search/jql', { jql, fields: ISSUE_FIELDS, maxResults: limit }, 'read', what);
-    if (!succeeded(o, 200) || o.kind !== 'response') return jiraFailure(o, { doing: 'search issues', projectKey: project });
+    if (!succeeded(o, 200) || o.kind !== 'response') return logged(jiraFailure(o, { doing: 'search issues', projectKey: project }), log, what);
     const issues = ((o.response.body as { issues?: JiraIssueJson[] } | undefined)?.issues ?? []).map((i) => toTicket(i, project));
     return ok(issues.filter((t): t is Ticket => t !== null));
   }
@@ -38,7 +38,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
     const o = await call('GET', `/rest/api/3/issue/${encodeURIComponent(key)}?fields=${ISSUE_FIELDS.join(',')}`, undefined, 'read', 'read an issue');
     // 404 is Jira's answer both for "no such issue" and "not allowed to see it".
     if (o.kind === 'response' && o.response.status === 404) return ok(null);
-    if (!succeeded(o, 200) || o.kind !== 'response') return jiraFailure(o, { doing: 'read issues', projectKey: project });
+    if (!succeeded(o, 200) || o.kind !== 'response') return logged(jiraFailure(o, { doing: 'read issues', projectKey: project }), log, 'read an issue');
     return ok(toTicket(o.response.body as JiraIssueJson, project));
   }
 
@@ -112,7 +112,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
         const refused = o.kind === 'response' && o.response.status !== 429 && o.response.status < 500;
         unsure = !(o.kind === 'response' && o.response.status === 429);
         const wait = backoffMs(o, attempt, http);
-        if (refused || attempt > http.maxRetries || wait > http.maxDelayMs) return jiraFailure(o, { doing: 'open tickets', projectKey: project });
+        if (refused || attempt > http.maxRetries || wait > http.maxDelayMs) return logged(jiraFailure(o, { doing: 'open tickets', projectKey: project }), log, 'create an issue');
         log?.warn(
           { backend: BACKEND, attempt, outcome: o.kind === 'response' ? `HTTP ${o.response.status}` : o.kind },
           `jira: creating the issue was not confirmed; looking its label up again in ${wait} ms before any second attempt`,
