@@ -62,3 +62,16 @@ test('Okta down during the sweep: the grant stays due and is revoked by a later 
     await s.close();
   }
 });
+
+test('Okta refusing the action itself (403 on the reset) is told to the user in plain words', async () => {
+  const s = openSentinel({ env: { SENTINEL_IDENTITY: 'okta', OKTA_ORG_URL: okta.url, OKTA_API_TOKEN: okta.token } });
+  try {
+    okta.fail({ method: 'POST', path: /reset_password$/, status: 403 });
+    const r = await s.runner.handleMessage('t-403', await s.identify('alice@example.com'), 'reset my password');
+    expect(r.executed).toEqual([expect.objectContaining({ tool: 'reset_password', ok: false, output: expect.objectContaining({ backend: { code: 'forbidden', backend: 'okta' } }) })]);
+    expect(r.reply).toContain("Okta did not let Sentinel do this: ask IT to give OKTA_API_TOKEN's admin the okta.users.manage and okta.groups.manage permissions.");
+    expect(okta.calls('POST', /reset_password/)).toHaveLength(1);
+  } finally {
+    await s.close();
+  }
+});
