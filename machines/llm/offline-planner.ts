@@ -2,7 +2,10 @@ import { findTool } from '../../tools/registry';
 import type { DialogueState, Plan, RawCall } from '../types';
 import { canonicalText } from './canonical';
 import { bareNames, personMentions, PRONOUN } from './mentions';
-import { describedPerson, namesEveryone, namesOwnDevice, namesSelf, readPeople, type Reading } from './people-in-message';
+import { affirmed, affirmedAgain } from './negation';
+import { describedPerson, listedPeople, namesEveryone, namesOwnDevice, namesSelf, readPeople, SELF_WORDS, type Reading } from './people-in-message';
+import { ALSO_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, JUST_FOR, OWN_AGAIN, RE, SELF, THE_THING } from './phrasings';
+import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
 import { correctSpelling } from './spelling';
 import type { ProposeRequest } from './provider';
 
@@ -11,13 +14,6 @@ import type { ProposeRequest } from './provider';
 
 export const CAPABILITIES =
   'I can reset your password, run a health check on your laptop, lock, restart or wipe a device, request time-bound access to a system, open or check support tickets, and tell you what access and tickets you have (and, for IT admins, what waits for their approval).';
-
-const DEVICE_WORDS = '(?:laptop|computer|mac|macbook|pc|device|machine|notebook|workstation|desktop|thinkpad|surface)';
-const NEGATION = /\b(?:don'?t|do not|never|no need to|not|stop|cancel)\b(?:\s+\w+){0,3}\s*$/;
-
-const STOPWORDS = new Set(
-  'me my myself mine the a an it this that us our you your him her them all everyone someone hours hour days day weeks week today tomorrow now please access read write admin project work ticket'.split(' '),
-);
 
 interface Clause {
   /** Who the clause is about when a trailing "and alice's" named it apart from the request's words. */
@@ -39,31 +35,6 @@ function normalize(s: string, names: ReadonlySet<string> = new Set()): string {
       .trim(),
     names,
   );
-}
-
-/** True when `re` matches and the match is not negated by the few words before it ("don't wipe"). */
-function affirmed(text: string, re: RegExp): boolean {
-  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
-  for (const m of text.matchAll(g)) {
-    if (!NEGATION.test(text.slice(0, m.index))) return true;
-  }
-  return false;
-}
-
-/**
- * Like `affirmed`, and also true for "don't reset alice's password, reset mine": the same verb again in a
- * part of its own, its object left out, asks for the action after all (for someone else).
- */
-function affirmedAgain(text: string, re: RegExp): boolean {
-  if (affirmed(text, re)) return true;
-  const parts = text.split(/\s*[,;:—–]\s*|\s+(?:but|and|instead)\s+/);
-  for (const p of parts) {
-    const negated = /^(?:please\s+)?(?:don'?t|do not|never|not)\s+(\w+)/.exec(p);
-    if (!negated || !re.test(p)) continue;
-    const again = new RegExp(`^(?:(?:just|please|only|instead|rather|but|and|can you|could you)\\s+)*${negated[1]}\\b`);
-    if (parts.some((q) => q !== p && again.test(q))) return true;
-  }
-  return false;
 }
 
 function ticketIds(raw: string): string[] {
@@ -133,9 +104,6 @@ function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject,
   return { kind: 'self' };
 }
 
-/** A thing named with "the", not "my": after talking about someone else, it may be theirs. */
-const THE_THING = /\bthe (?:password|account|login|laptop|computer|device|machine|mac|notebook|pc|access)\b/;
-
 type Unsure = Extract<Subject, { kind: 'unknown' | 'unclear' | 'bare' | 'described' }>;
 const isUnsure = (s: Subject): s is Unsure => s.kind === 'unknown' || s.kind === 'unclear' || s.kind === 'bare' || s.kind === 'described';
 
@@ -154,129 +122,9 @@ function describedQuestion(who: string): string {
   return `Which ${noun} do you mean?`;
 }
 
-const SYSTEM_ALIASES: Record<string, string> = {
-  'git hub': 'github',
-  gh: 'github',
-  'aws prod': 'aws-prod',
-  'aws production': 'aws-prod',
-  'production aws': 'aws-prod',
-  'prod aws': 'aws-prod',
-  'prod account': 'aws-prod',
-  aws: 'aws-prod',
-  sfdc: 'salesforce',
-  'sales force': 'salesforce',
-  crm: 'salesforce',
-  'the vpn': 'vpn',
-};
-
-function findSystem(text: string, systems: string[]): string | null {
-  for (const s of [...systems].sort((a, b) => b.length - a.length)) {
-    const loose = s.replace(/[-_.]/g, '[-_. ]?');
-    if (new RegExp(`\\b${loose}\\b`).test(text)) return s;
-  }
-  for (const [alias, id] of Object.entries(SYSTEM_ALIASES)) {
-    if (new RegExp(`\\b${alias}\\b`).test(text) && (systems.length === 0 || systems.includes(id))) return id;
-  }
-  const m = /\baccess (?:to|on|for) (?:the )?([a-z0-9][a-z0-9._-]{1,40})\b/.exec(text);
-  return m && !STOPWORDS.has(m[1]!) ? m[1]! : null;
-}
-
-/** The access level the text asks for, or null when it names none. */
-function accessLevel(text: string): 'read' | 'write' | 'admin' | null {
-  if (/\b(admin|administrator|root|owner|full access|superuser)\b/.test(text)) return 'admin';
-  if (/\b(write|edit|push|commit|deploy|modify|contributor|read[- ]?write)\b/.test(text)) return 'write';
-  if (/\b(read|reader|read[- ]?only|view|viewer|view[- ]only)\b/.test(text)) return 'read';
-  return null;
-}
-
-/** The grant's duration in hours the text asks for, or null when it names none. */
-function durationHours(text: string): number | null {
-  // A digit may touch its unit ("4h"); a word needs a space ("a day"), or "and" would read as "an d".
-  const m = /\b(?:(\d{1,4})\s*|(an?|one|two|three|four|five|six|seven|eight|twelve)\s+)(h|hrs?|hours?|d|days?|w|weeks?)\b/.exec(text);
-  const words: Record<string, number> = { a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, twelve: 12 };
-  if (m) {
-    const n = m[1] ? Number(m[1]) : words[m[2]!]!;
-    const unit = m[3]!.startsWith('w') ? 168 : m[3]!.startsWith('d') ? 24 : 1;
-    return Math.max(1, Math.min(n * unit, 720));
-  }
-  if (/\b(this week)\b/.test(text)) return 72;
-  if (/\b(tomorrow)\b/.test(text)) return 24;
-  if (/\b(today|for the day|rest of the day)\b/.test(text)) return 8;
-  return null;
-}
-
-const levelQuestion = (system: string) => `${system}: read or write (or admin), and for how long? For example "read for 8 hours".`;
-
-/** Least privilege, a working day: what a grant is when the request named only one of the two. */
-const DEFAULT_LEVEL = 'read';
-const DEFAULT_HOURS = 8;
-
-function reasonFrom(raw: string, text: string): string {
-  const m = /\b(?:because|since|so that|so i can|in order to|to be able to|for the)\b(.{3,})$/.exec(text);
-  const r = m ? m[0] : raw;
-  return r.trim().slice(0, 300) || 'Requested via Sentinel';
-}
-
-function priorityFrom(text: string): 'low' | 'medium' | 'high' | 'urgent' {
-  if (/\b(urgent|asap|emergency|critical|immediately|right now|sev ?1|p1|outage)\b/.test(text)) return 'urgent';
-  if (/\b(high priority|important|blocking|blocked|can'?t work|cannot work|deadline)\b/.test(text)) return 'high';
-  if (/\b(low priority|whenever|no rush|not urgent|minor|when you get a chance)\b/.test(text)) return 'low';
-  return 'medium';
-}
-
-function summaryFrom(raw: string): string {
-  const firstSentence = raw.split(/(?<=[.!?])\s/)[0] ?? raw;
-  const s = firstSentence.replace(/^(hi|hello|hey)[,!\s]+/i, '').trim();
-  return (s.length > 120 ? `${s.slice(0, 117)}...` : s) || 'Help requested via Sentinel';
-}
-
-/** The requester pointing at themselves in an answer to "whom do you mean?". */
-const SELF = /\b(?:mine|me|myself|my own|my)\b/;
-
-const RE = {
-  negatedAction: /\b(?:don'?t|do not|never|no need to|not)\s+(?:\w+\s+){0,2}(?:restart|reboot|wipe|erase|lock|reset|delete|touch|open|create|give|grant|remove)\b/,
-  password:
-    /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b|(?<!\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b.*)\b(?:needs?|wants?) (?:a )?(?:reset|new login)\b(?!.*\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b)/,
-  wipe: /\b(?:wipe|erase|factory[- ]reset|remote[- ]wipe|nuke|delete everything on)\b/,
-  stolen: /\b(?:stolen|lost|missing|left .{0,20}(?:train|taxi|bus|plane|airport|cab|uber))\b/,
-  lock: /\block\b(?!ed out)(?! out)|\bscreen ?lock\b/,
-  restart: /\b(?:restart|reboot|re-boot|power ?cycle|turn (?:it )?off and (?:on|back on))\b/,
-  diagnostic:
-    /\b(?:slow|sluggish|laggy?|lagging|freez(?:e|es|ing)|frozen|hang(?:s|ing)?|crash(?:es|ing|ed)?|overheat(?:s|ing)?|hot|fan|battery|disk|storage|space|full|diagnos(?:e|tic|tics)|health|check[- ]?up|compliance|compliant|performance|beach ?ball|spinning|blue screen|bsod|acting up|acting weird|keeps? (?:dying|shutting down)|running out)\b/,
-  diagnosticVerb: /\b(?:check|scan|look at|inspect|test|examine)\b.*\b(?:my|the)?\s*(?:laptop|computer|mac|macbook|pc|device|machine|notebook)\b/,
-  access:
-    /\b(?:access|permissions?|rights)\b|\b(?:read|write|admin|read[- ]only)(?: access| rights| perms)? (?:on|to|in|for (?!\d|an? |one |two |three |four |five |six |seven |eight |twelve |the (?:day|week)))(?!(?:my|the|a) (?:ticket|laptop|computer|device))|\b(?:add|invite|onboard) (?:me|the \S+|\S+) (?:to|on)\b|\bgrant me\b|\bgive me (?:a )?(?:login|account)\b|\bneed (?:an )?account (?:on|for|in)\b/,
-  ticketStatus: /\b(?:status|update|updates|progress|news|eta|what'?s happening|what is happening|any word|where (?:is|are) (?:we|it)|follow(?:ing)? up|resolved|closed|fixed|done|solved|still open|open still)\b/,
-  createTicket:
-    /^(?:\S+\s+){0,2}(?:ticket|case)\s*[:-]|\b(?:open|create|file|raise|submit|log|make|start|put in)\b (?:a |an |me a )?(?:new )?(?:(?:urgent|high|low|medium|normal)(?:[- ]priority)? )?(?:support |it |help ?desk )?(?:ticket|case|incident|request)\b|\bescalate\b|\b(?:talk|speak|chat) (?:to|with) (?:a |an |some)?(?:human|person|one|body|technician|agent|it)\b|\breal person\b|\bcall me\b|\bneed a human\b/,
-  hardware:
-    /\b(?:printer|projector|toner|display|tv|meeting room|conference room|microphone|mic|speakers?|audio|sound|internet|network|phone|monitor|keyboard|mouse|headset|headphones|webcam|camera|dock|docking station|charger|cable|screen (?:is )?(?:broken|cracked)|spilled|won'?t (?:turn|power) on|doesn'?t (?:turn|power) on|wifi|wi-fi|email|outlook|zoom|slack app|software install|install)\b/,
-  // Read-only questions about one's own things; asked before anything that would open a request.
-  approvalQueue: /\b(?:approvals?|approve|queue|sign[- ]?off)\b.*\b(?:waiting|pending|for me|my|queue|open|outstanding)\b|\b(?:waiting|pending) (?:on|for) (?:me|my)\b|\bsign[- ]?off on\b|\bneeds? my (?:ok|okay|approval|sign[- ]?off|go[- ]ahead)\b|\b(?:what|anything|something|any)\b.*\b(?:to approve|waiting for (?:me|my approval)|needs? my approval)\b|\bpending approvals?\b|\bmy (?:approval )?queue\b/,
-  myAccess: /\b(?:what|which|show|list|see|check|view)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:i|me|my)\b(?!.*\b(?:need|want|request|get me)\b)|\bmy (?:current )?(?:access|permissions|grants)\b(?!.*\b(?:to|for|on)\b)|\bdo i (?:still )?have\b.*\baccess\b|\b(?:active|current) (?:grants?|access)\b.*\b(?:i|me|my)\b|\bwhat (?:do )?i (?:have|got) access to\b/,
-  myTickets: /\b(?:what|which|any) (?:of my )?(?:tickets|cases) (?:are|do i have|have i)\b|\bwhat (?:did|have) i (?:file|filed|open|opened|raise|raised|submit|submitted|log|logged|report|reported)\b|\b(?:my|i (?:have|opened|raised|filed))\b.*\b(?:tickets|cases|requests)\b|\b(?:what|which|show|list|any)\b.*\b(?:tickets|cases)\b.*\b(?:i|me|my)\b|\bmy (?:open |latest |last )?(?:ticket|tickets)\b(?!.*\bit-?\d)/,
-  accessQuestion:
-    /^(?:what|which|does|do|has|have|is|can|show|list|tell me|check|see|view|how much)\b.*\b(?:access|permissions?|grants?|rights)\b|^(?:is|are|does|do|has|have)\b.*\b(?:an? admin|admin|read|write)\b.*\b(?:on|to|in|for)\b|\b(?:what|which)\b.*\b(?:access|permissions?|grants?)\b.*\b(?:have|has|got|hold|holds)\b|\b(?:access|permissions?|grants?) (?:of|for)\b.*\?$/,
-  accessRequest: /\b(?:need|needs|want|wants|request|give|grant|get|add|provide|like|requires?|set up|enable)\b|\b(?:can|could|may) \S+ (?:have|get)\b/,
-  ticketsQuestion: /\b(?:what|which|show|list|see|any|view|check|how many)\b.*\b(?:tickets|cases)\b|\b(?:tickets|cases) (?:of|for|from|by|opened by|filed by)\b/,
-  cancel: /\b(?:cancel|withdraw|scratch|call off|revoke)\s+(?:that|it|this|my|the|that request)\b|^(?:cancel|withdraw|nvm|never ?mind)\b|\bnever ?mind\b|\bforget (?:it|that|about it)\b|\bdon'?t need (?:it|that) any ?more\b|(?:^|[,.!]\s*|\b(?:no|wait|oh|actually),?\s+)cancel(?: it| that| this)?[.!]*$/,
-  greeting: /^(?:hi|hello|hey|yo|hiya|howdy|good (?:morning|afternoon|evening)|help|what can you do|who are you|what are you)\b[\s!.?]*$/,
-  thanks: /^(?:thanks|thank you|thx|ty|cheers|great|perfect|awesome)\b/,
-  no: /^(?:no|nope|nah|no thanks|no thank you|not now|don'?t)\b/,
-  bareNo: /^(?:no|nope|nah|no thanks|no thank you|not now|no way|don'?t|no,? (?:don'?t|stop|cancel)(?: it| that)?|no,? (?:i )?changed my mind|stop)[\s.!]*$/,
-  /** "sure, low priority": a priority said with the yes to a ticket offer. */
-  priorityNamed: /\b(?:low|medium|normal|high|urgent)(?:[- ]priority)?\b|\b(?:asap|no rush|whenever|not urgent)\b/,
-  bareYes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|yes please)[\s.!]*$/,
-  actionVerb: /\b(?:lock|restart|reboot|wipe|erase|reset|check|give|grant|open|create|file|run)\b/,
-  yes: /^(?:yes|yep|yeah|yup|sure|ok|okay|please do|do it|go ahead|please)\b/,
-};
-
 function call(name: string, args: Record<string, unknown>): RawCall {
   return { name, arguments: JSON.stringify(args) };
 }
-
-/** "… and alice's", "… and on the intern's", "… and mine": one more owner for the same request. */
-const AND_WHOSE = /^(.*\S)\s+and\s+(?:on\s+|for\s+|to\s+)?((?:the\s+)?@?[a-z0-9._@-]+['’]s|mine|me|my (?:laptop|one|computer|device|account|password))(?:\s+(?:too|as well|also))?\s*[.!?]?$/i;
 
 /** Splits "reset my password and check my laptop" into clauses, so each request is planned once. */
 function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
@@ -290,18 +138,6 @@ function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
     })
     .filter((c) => c.text.length > 0);
 }
-
-/** A follow-up asking for the last request again, for someone else: "and alice's too", "same for the intern". */
-const ALSO_FOR = /^(?:and|also|ok|okay|now)?[,\s]*(?:(?:same|do the same|the same) for\s+\S+(?:\s\S+)?|(?:for\s+|do\s+)?\S+(?:\s\S+)?\s*,?\s*(?:too|as well|also))\s*[.!]*$/;
-
-/** "no, I meant alice", "sorry, I meant the intern's", "actually, for alice": the last request was for someone else. */
-const CORRECTION = /^(?:no|nope|sorry|oops|wait|actually|oh)?[,!.\s]*(?:i )?(?:meant|mean)\b|^(?:no|nope|sorry|oops|actually)[,!.\s]+(?:it'?s |it was |for |that was for )\S+(?:'s)?[.!]*$/;
-
-/** "and what about mine?", "mine then": the requester's own, after being told only theirs can be shown. */
-const OWN_AGAIN = /^(?:(?:and|ok|okay|so|then)[,\s]+)*(?:(?:what|how) about |show |then )?(?:mine|me|my own|my (?:access|tickets))(?: then)?\s*\??$/;
-
-/** "ok then just mine", "only alice's": the last request again, for that one person only. */
-const JUST_FOR = /^(?:(?:ok(?:ay)?|fine|alright|right|then|so)[,\s]+)*(?:just|only)\s+(?:mine|me|for me|my (?:laptop|one|computer|device|account|password)|(?:the\s+)?\S+'s)[.!]*$/;
 
 /** How a replanned message is read: only the clauses that asked "whom?", or all of it for someone else. */
 interface Override {
@@ -338,32 +174,6 @@ function eachPerson(c: Clause, req: ProposeRequest): Clause[] {
     const subject: Subject = SELF_WORDS.has(w) || p?.id === req.requester.id ? { kind: 'self' } : p ? { kind: 'person', ...p } : { kind: 'unknown', name: w };
     return { ...c, subject };
   });
-}
-
-const SELF_WORDS = new Set(['me', 'mine', 'myself', 'i']);
-
-/** Names joined by "and", "&" or commas ("alice, bob and the intern's"), each accepted by `isPerson`; [] when none. */
-function listedPeople(text: string, isPerson: (w: string) => boolean): string[] {
-  const tokens = text.match(/[\p{L}\p{N}._@'’-]+|[,&]/gu) ?? [];
-  const clean = (w: string) => w.replace(/^@/, '').replace(/['’]s$/, '').replace(/[.]+$/, '');
-  for (let i = 0; i < tokens.length; i++) {
-    if (!isPerson(clean(tokens[i]!))) continue;
-    const run = [clean(tokens[i]!)];
-    let j = i + 1;
-    for (;;) {
-      let k = j;
-      let joined = false;
-      while (k < tokens.length && [',', '&', 'and', 'the'].includes(tokens[k]!)) {
-        if (tokens[k] !== 'the') joined = true;
-        k++;
-      }
-      if (!joined || k >= tokens.length || !isPerson(clean(tokens[k]!))) break;
-      run.push(clean(tokens[k]!));
-      j = k + 1;
-    }
-    if (run.length >= 2) return [...new Set(run)];
-  }
-  return [];
 }
 
 /** The thread's memory as it was, for a reply that changes nothing. */

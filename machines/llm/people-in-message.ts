@@ -130,3 +130,30 @@ export function readPeople(text: string, systems: readonly string[] = []): Readi
   const focus = keptParts.length > 1 ? keptParts.find((p) => ACTION.test(p) && owns(p)) : undefined;
   return { kept: keptText, focus: focus ?? keptText, excluded: [...new Set(excluded)], selfExcluded };
 }
+
+/** The requester in a list of people ("alice and I"). */
+export const SELF_WORDS = new Set(['me', 'mine', 'myself', 'i']);
+
+/** Names joined by "and", "&" or commas ("alice, bob and the intern's"), each accepted by `isPerson`; [] when none. */
+export function listedPeople(text: string, isPerson: (w: string) => boolean): string[] {
+  const tokens = text.match(/[\p{L}\p{N}._@'’-]+|[,&]/gu) ?? [];
+  const clean = (w: string) => w.replace(/^@/, '').replace(/['’]s$/, '').replace(/[.]+$/, '');
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isPerson(clean(tokens[i]!))) continue;
+    const run = [clean(tokens[i]!)];
+    let j = i + 1;
+    for (;;) {
+      let k = j;
+      let joined = false;
+      while (k < tokens.length && [',', '&', 'and', 'the'].includes(tokens[k]!)) {
+        if (tokens[k] !== 'the') joined = true;
+        k++;
+      }
+      if (!joined || k >= tokens.length || !isPerson(clean(tokens[k]!))) break;
+      run.push(clean(tokens[k]!));
+      j = k + 1;
+    }
+    if (run.length >= 2) return [...new Set(run)];
+  }
+  return [];
+}
