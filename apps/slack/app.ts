@@ -102,8 +102,10 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const status = new ThreadStatus(bestEffortClient, logger);
   const stopSteps = sentinel.runner.onStep(status.onStep);
   registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status });
-  registerActionListeners(app, { runner: sentinel.runner, identity, logger });
-  registerHome(app, { identity, logger });
+  // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.
+  const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
+  const home = registerHome(app, { identity, logger, home: { db, backends: sentinel.backends, usergroups, now } });
+  registerActionListeners(app, { runner: sentinel.runner, identity, logger, home });
   registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
   registerStop(app, { runner: sentinel.runner, identity, status, logger });
   // The deliverer's own client fails fast (bounded retries, 429s returned to it): it keeps its own
@@ -115,8 +117,6 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   });
-  // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.
-  const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
   sentinel.runner.resolveUsergroupsWith(usergroups);
   const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups });
   const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });

@@ -1,37 +1,30 @@
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { homeView, type HomeDeps } from '../home-view';
 import type { SlackIdentity } from '../identity';
 
-const EXAMPLES = [
-  '“reset my password”',
-  '“my laptop is slow” (runs a diagnostic on your device)',
-  '“I need read access to github for 8 hours”',
-  '“lock my laptop, it was stolen”',
-  '“what’s the status of IT-1042?”',
-];
+export interface HomeTab {
+  /** Draws `user`'s Home tab again (after a decision taken there), with an optional notice at the top. */
+  publish(user: string, notice?: string): Promise<void>;
+}
 
-/** The Home tab: what Sentinel does and what the viewer may ask for, from their role. */
-export function registerHome(app: App, deps: { identity: SlackIdentity; logger: Logger }): void {
+/**
+ * The Home tab, per viewer: what waits for their answer (Approve/Deny, checked again on click exactly as
+ * the card's buttons are), their own requests and tickets, and what they may ask for, from their role.
+ */
+export function registerHome(app: App, deps: { identity: SlackIdentity; logger: Logger; home: HomeDeps }): HomeTab {
+  async function publish(client: webApi.WebClient, user: string, notice?: string): Promise<void> {
+    const actor = await deps.identity.actorFor(user);
+    await client.views.publish({ user_id: user, view: await homeView(deps.home, actor, notice) });
+  }
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home' || typeof event.user !== 'string') return;
-    const actor = await deps.identity.actorFor(event.user);
-    await client.views.publish({
-      user_id: event.user,
-      view: {
-        type: 'home',
-        blocks: [
-          { type: 'header', text: { type: 'plain_text', text: 'Sentinel — IT help in Slack' } },
-          {
-            type: 'section',
-            text: {
-              type: 'mrkdwn',
-              text: 'Send me a DM or @mention me in a channel, in your own words. I answer in the thread. Anything destructive or privileged waits for an IT admin’s approval.',
-            },
-          },
-          { type: 'section', text: { type: 'mrkdwn', text: `*Try:*\n${EXAMPLES.map((e) => `• ${e}`).join('\n')}` } },
-          { type: 'context', elements: [{ type: 'mrkdwn', text: `You are signed in as *${actor.role}*${actor.role === 'guest' ? ': you can check the status of your own tickets.' : '.'}` }] },
-        ],
-      },
-    });
+    await publish(client, event.user);
   });
+  return {
+    publish: (user, notice) =>
+      publish(app.client, user, notice).catch((err: unknown) => {
+        deps.logger.warn({ err, user }, 'could not redraw the Home tab');
+      }),
+  };
 }

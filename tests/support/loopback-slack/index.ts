@@ -214,6 +214,40 @@ export class LoopbackSlack {
     return { envelopeId, ackMs: ackedAt - sentAt };
   }
 
+  /**
+   * A user clicks a button on their own Home tab (as `views.publish` last drew it). `value` picks among
+   * buttons sharing the action_id (one per listed request); a stale or forged value can be forced with
+   * `force`. Resolves once the app acked.
+   */
+  async clickInHome(user: string, actionId: string, value: string, opts: { force?: boolean } = {}): Promise<{ envelopeId: string; ackMs: number }> {
+    const view = this.state.views.get(user);
+    const blocks = (view?.blocks ?? []) as Array<Record<string, any>>;
+    const button = blocks
+      .flatMap((b): Array<Record<string, any>> => (b.type === 'actions' ? (b.elements as Array<Record<string, any>>).map((e) => ({ ...e, block_id: b.block_id })) : []))
+      .find((e) => e.action_id === actionId && e.value === value);
+    if (!button && !opts.force) throw new Error(`${user}'s Home tab has no ${actionId} button for ${value}`);
+    const u = this.state.users.get(user);
+    const viewId = `V${user}`;
+    const payload = {
+      type: 'block_actions',
+      user: { id: user, username: u?.name ?? user, name: u?.name ?? user, team_id: this.team },
+      api_app_id: this.appId,
+      token: 'legacy-verification-token',
+      container: { type: 'view', view_id: viewId },
+      trigger_id: `${Date.now()}.trigger`,
+      team: { id: this.team, domain: 'loopback' },
+      enterprise: null,
+      is_enterprise_install: false,
+      view: { id: viewId, team_id: this.team, type: 'home', blocks, private_metadata: '', callback_id: '', state: { values: {} }, hash: 'h', app_id: this.appId, bot_id: this.botId },
+      actions: [{ type: 'button', action_id: actionId, block_id: button?.block_id ?? 'forged', text: { type: 'plain_text', text: actionId }, value, action_ts: `${Date.now() / 1000}` }],
+    };
+    const envelopeId = randomUUID();
+    const sentAt = performance.now();
+    this.link.send({ envelope_id: envelopeId, type: 'interactive', accepts_response_payload: true, payload });
+    const ackedAt = await this.waitFor(() => this.link.acks.get(envelopeId), 3_000);
+    return { envelopeId, ackMs: ackedAt - sentAt };
+  }
+
   /** Sends an events_api envelope; redelivers it under the same event_id while it goes unacked. Returns the event_id. */
   deliverEvent(event: Record<string, unknown>, opts: { eventId?: string; retryAttempt?: number } = {}): string {
     const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
