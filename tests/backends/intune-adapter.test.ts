@@ -105,7 +105,11 @@ describe('finding devices', () => {
     expect(r.ok && r.value.map((d) => d.id).sort()).toEqual(['LAPTOP-ALICE-01', 'PHONE-ALICE']);
     const [list] = graph.calls('GET', /\/managedDevices$/);
     expect(list!.query.$filter).toBe("userPrincipalName eq 'alice@example.com'");
-    expect(list!.query.$select!.split(',')).toEqual(
+    expect(list!.query.$select).toBe('id,deviceName,userPrincipalName');
+    // The details, action history included, come from a GET by id (a list leaves the history empty).
+    const reads = graph.calls('GET', /\/managedDevices\/[^/]+$/);
+    expect(reads).toHaveLength(2);
+    expect(reads[0]!.query.$select!.split(',')).toEqual(
       expect.arrayContaining(['complianceState', 'osVersion', 'freeStorageSpaceInBytes', 'totalStorageSpaceInBytes', 'lastSyncDateTime', 'isEncrypted', 'deviceActionResults']),
     );
     const before = graph.requests.length;
@@ -146,7 +150,7 @@ describe('finding devices', () => {
     expect(graph.calls('GET', /\/managedDevices$/)[0]!.query.$filter).toBe("deviceName eq 'laptop-alice-01'");
     const byId = await mdm.get(d.id);
     expect(byId.ok && byId.value).toMatchObject({ id: d.id, model: 'Lenovo ThinkPad T14' });
-    expect(graph.calls('GET', new RegExp(`/managedDevices/${d.id}$`))).toHaveLength(1);
+    expect(graph.calls('GET', new RegExp(`/managedDevices/${d.id}$`))).toHaveLength(2);
     expect(await mdm.get('LAPTOP-NOBODY')).toEqual({ ok: true, value: null });
     expect(await mdm.get('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee')).toEqual({ ok: true, value: null });
   });
@@ -214,6 +218,9 @@ describe('commands', () => {
     await intuneDevices(settings()).command(d.id, 'wipe', 'sam', 'approval:apr_2', T0);
     expect(graph.actions(d.id, 'wipe')).toHaveLength(1);
     expect(lines.join('\n')).toMatch(/already queued or done; not sent again/);
+    // Its owner's list shows it wiped, though Graph's list itself carries no action history.
+    const mine = await intuneDevices(settings()).listByOwner({ id: 'alice', email: 'alice@example.com' });
+    expect(mine.ok && mine.value.map((x) => [x.id, x.status])).toEqual([['LAPTOP-ALICE-01', 'wiped']]);
     // Nothing else goes to a wiped device.
     const lock = await intuneDevices(settings()).command(d.id, 'lock', 'sam', 'k3', T0);
     expect(lock).toEqual({ ok: false, error: expect.objectContaining({ code: 'conflict' }) });

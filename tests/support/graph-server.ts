@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
  * - `GET /v1.0/deviceManagement/managedDevices?$filter=…&$select=…` (`userPrincipalName eq '…'`,
  *   `deviceName eq '…'`, joined by `and`). Like Graph, an empty or missing `$filter` lists the whole
  *   tenant — and is recorded in `violations`, so a test fails if an adapter ever sends one;
- * - `GET /v1.0/deviceManagement/managedDevices/{id}`;
+ * - `GET /v1.0/deviceManagement/managedDevices/{id}`: the only answer with the device's action history
+ *   (`deviceActionResults`), which a list leaves empty, as Graph does;
  * - `POST /v1.0/deviceManagement/managedDevices/{id}/remoteLock|rebootNow|wipe` → 204, queued: the
  *   device's `deviceActionResults` gets a `pending` entry until `complete()` is called.
  *
@@ -313,7 +314,10 @@ export class LoopbackGraph {
       found = found.filter((d) => clauses.every((c) => String(d[c.property]).toLowerCase() === c.value.toLowerCase()));
     }
     const select = selected(url);
-    return [200, { '@odata.context': `${this.graphUrl}/$metadata#deviceManagement/managedDevices`, '@odata.count': found.length, value: found.map((d) => project(d, select)) }];
+    // As in Graph, a list leaves the action history empty: only GET …/managedDevices/{id} fills in
+    // deviceActionResults (microsoftgraph/powershell-intune-samples#35, #252).
+    const listed = found.map((d) => project({ ...d, deviceActionResults: [] }, select));
+    return [200, { '@odata.context': `${this.graphUrl}/$metadata#deviceManagement/managedDevices`, '@odata.count': found.length, value: listed }];
   }
 
   private getDevice(id: string, url: URL): [number, unknown] {

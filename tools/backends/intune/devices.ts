@@ -8,6 +8,8 @@ import { DEVICE_SELECT, eqFilter, listQuery } from './odata';
 const INTUNE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const READ = 'DeviceManagementManagedDevices.Read.All';
 const PRIVILEGED = 'DeviceManagementManagedDevices.PrivilegedOperations.All';
+/** Devices of one person read in full; anyone with more is an edge IT handles in the Intune console. */
+const MAX_OWNED = 20;
 const VERB: Record<RemoteCommand, string> = { lock: 'lock', restart: 'restart', wipe: 'wipe' };
 
 type Found = { json: ManagedDeviceJson; id: string };
@@ -26,24 +28,33 @@ export function intuneDevices(s: IntuneSettings): Devices {
   const sleep = http.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const log = http.logger;
 
-  async function list(filter: string, what: string): Promise<BackendResult<ManagedDeviceJson[]>> {
+  /** Ids and names matching `filter`. A list is good for finding devices, nothing more (see `read`). */
+  async function list(filter: string, what: string): Promise<BackendResult<Array<{ id: string; deviceName: string }>>> {
     const r = await call('GET', `/deviceManagement/managedDevices${listQuery(filter)}`, undefined, 'read', what);
     if (!r.ok) return r;
     if (status(r.value) !== 200 || r.value.kind !== 'response') return logged(graphFailure(r.value, 'read devices', READ), log, what);
     const value = (r.value.response.body as { value?: ManagedDeviceJson[] } | undefined)?.value;
-    return ok(Array.isArray(value) ? value : []);
+    return ok((Array.isArray(value) ? value : []).filter((d) => typeof d.id === 'string' && d.id).map((d) => ({ id: d.id!, deviceName: d.deviceName ?? '' })));
+  }
+
+  /**
+   * One device by its Intune id, with everything Sentinel reads. Only this call has the action history:
+   * Graph leaves `deviceActionResults` empty in lists.
+   */
+  async function read(intuneId: string): Promise<BackendResult<ManagedDeviceJson | null>> {
+    const r = await call('GET', `/deviceManagement/managedDevices/${encodeURIComponent(intuneId)}?$select=${DEVICE_SELECT}`, undefined, 'read', 'read a device');
+    if (!r.ok) return r;
+    if (status(r.value) === 404) return ok(null);
+    if (status(r.value) !== 200 || r.value.kind !== 'response') return logged(graphFailure(r.value, 'read devices', READ), log, 'read a device');
+    return ok(r.value.response.body as ManagedDeviceJson);
   }
 
   /** A device by Intune id or by name; null when there is none. */
   async function resolve(deviceId: string): Promise<BackendResult<Found | null>> {
     const wanted = deviceId.trim();
     if (INTUNE_ID.test(wanted)) {
-      const r = await call('GET', `/deviceManagement/managedDevices/${encodeURIComponent(wanted)}?$select=${DEVICE_SELECT}`, undefined, 'read', 'read a device');
-      if (!r.ok) return r;
-      if (status(r.value) === 404) return ok(null);
-      if (status(r.value) !== 200 || r.value.kind !== 'response') return logged(graphFailure(r.value, 'read devices', READ), log, 'read a device');
-      const json = r.value.response.body as ManagedDeviceJson;
-      return ok({ json, id: json.id ?? wanted });
+      const r = await read(wanted);
+      return !r.ok ? r : ok(r.value ? { json: r.value, id: r.value.id ?? wanted } : null);
     }
     const filter = eqFilter('deviceName', wanted);
     if (!filter) return ok(null);
@@ -53,8 +64,10 @@ export function intuneDevices(s: IntuneSettings): Devices {
       const ids = found.value.map((d) => d.id).join(', ');
       return fail(BACKEND, 'conflict', `Intune has ${found.value.length} devices named ${wanted}: name one by its Intune device id (${ids}), or ask IT to rename one.`);
     }
-    const json = found.value[0];
-    return ok(json ? { json, id: json.deviceName ?? json.id ?? wanted } : null);
+    const match = found.value[0];
+    if (!match) return ok(null);
+    const r = await read(match.id);
+    return !r.ok ? r : ok(r.value ? { json: r.value, id: r.value.deviceName || match.deviceName || match.id } : null);
   }
 
   const receipt = (f: Found, command: RemoteCommand): CommandReceipt => ({ deviceId: f.id, command, state: 'requested', device: toDevice(f.json, f.id) });
@@ -78,10 +91,15 @@ export function intuneDevices(s: IntuneSettings): Devices {
       if (!filter) return ok([]);
       const found = await list(filter, "list a user's devices");
       if (!found.ok) return found;
-      const names = found.value.map((d) => (d.deviceName ?? '').toLowerCase());
+      // Each one read by id: its state (wiped, locked) is in the action history a list leaves out.
+      const read_ = await Promise.all(found.value.slice(0, MAX_OWNED).map((d) => read(d.id)));
+      const failed = read_.find((r) => !r.ok);
+      if (failed && !failed.ok) return failed;
+      const devices = read_.flatMap((r) => (r.ok && r.value ? [r.value] : []));
+      const names = devices.map((d) => (d.deviceName ?? '').toLowerCase());
       // A name the user's devices share cannot name one of them: those go by their Intune id.
       return ok(
-        found.value.map((d) => {
+        devices.map((d) => {
           const name = d.deviceName ?? '';
           const unique = name && names.filter((n) => n === name.toLowerCase()).length === 1;
           return toDevice(d, unique ? name : (d.id ?? name));

@@ -10,7 +10,7 @@ export function eqFilter(property: DeviceProperty, value: string | null | undefi
   return `${property} eq '${v.replace(/'/g, "''")}'`;
 }
 
-/** The managedDevices fields Sentinel reads (diagnostics, ownership, action history). */
+/** The managedDevice fields Sentinel reads (diagnostics, ownership, action history), from a GET by id. */
 export const DEVICE_SELECT = [
   'id',
   'deviceName',
@@ -27,7 +27,10 @@ export const DEVICE_SELECT = [
   'deviceActionResults',
 ].join(',');
 
+/** What a list is asked for: enough to find devices. Their details come from a GET by id. */
+const LIST_SELECT = 'id,deviceName,userPrincipalName';
+
 export function listQuery(filter: string): string {
   if (!filter.trim()) throw new Error('refusing to list managed devices without a filter');
-  return `?$filter=${encodeURIComponent(filter)}&$select=${DEVICE_SELECT}`;
+  return `?$filter=${encodeURIComponent(filter)}&$select=${LIST_SELECT}`;
 }
