@@ -189,6 +189,17 @@ describe('offline planner', () => {
       expect(unclear.text).toMatch(/Whose/);
     });
 
+    test('an answer to "which system?" that names someone else is for them, never the requester', () => {
+      const asked = plan('I need access', [], sam);
+      const forAlice = plan('alice needs github', [], sam, asked.dialogue);
+      expect(forAlice.dialogue?.pending?.args).toMatchObject({ user: 'alice', system: 'github' });
+      const done = plan('read for 8 hours', [], sam, forAlice.dialogue);
+      expect(done.calls.map((c) => JSON.parse(c.arguments))).toEqual([expect.objectContaining({ user: 'alice', system: 'github', level: 'read' })]);
+      const bob = plan("it's for bob", [], sam, asked.dialogue);
+      expect(bob.calls).toEqual([]);
+      expect(bob.text).toMatch(/don't know anyone called "bob"/);
+    });
+
     test('a person with two devices: it asks which, and the answer completes the request', () => {
       const ask = plan("wipe dana's laptop", [], sam);
       expect(ask.calls).toEqual([]);

@@ -204,7 +204,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
 
   // "Cancel that" withdraws what is waiting in this thread; a question still open is simply dropped.
   if (RE.cancel.test(whole) && !RE.wipe.test(whole.replace(RE.cancel, ''))) {
-    if (req.dialogue?.pending) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
+    if (req.dialogue?.pending || req.dialogue?.unresolved) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
     return { text: null, calls: [], withdraw: true, dialogue: null };
   }
 
@@ -530,6 +530,17 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     }
     if (RE.negatedAction.test(whole)) return { text: "OK, I won't do that. Anything else I can help with?", calls: [], dialogue: dialogue() };
     // Nothing new was asked: perhaps the answer to the question asked last time.
+    // An answer naming someone else ("I need access" → "which system?" → "alice needs github") is for them.
+    const answerFor = subjectOf(readPeople(whole, req.systemIds ?? []).focus, req);
+    const pendingFor = req.dialogue?.pending;
+    if (pendingFor && 'user' in pendingFor.args && (answerFor.kind === 'unknown' || answerFor.kind === 'described' || answerFor.kind === 'bare')) {
+      const asked = answerFor.kind === 'bare' ? { kind: 'person' as const, ...answerFor.person } : answerFor;
+      if (asked.kind !== 'person') return { text: whoQuestion(asked), calls: [], dialogue: dialogue0(req) };
+      return offlinePlanPending({ ...pendingFor, args: { ...pendingFor.args, user: asked.id } }, raw, req, dialogue());
+    }
+    if (pendingFor && 'user' in pendingFor.args && answerFor.kind === 'person') {
+      return offlinePlanPending({ ...pendingFor, args: { ...pendingFor.args, user: answerFor.id } }, raw, req, dialogue());
+    }
     const filled = req.dialogue?.pending ? fillPending(req.dialogue.pending, raw, req) : null;
     if (filled) return { ...filled, dialogue: { ...dialogue(), pending: undefined, ...(filled.dialogue ?? {}) } };
     const guessed = hint ? planFromHint(hint) : null;
@@ -551,6 +562,14 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
  * Fills the arguments a pending request was missing from the thread's next message ("github", "read
  * for 8 hours", "LAPTOP-ALICE-01"). Returns null when the message answers none of them.
  */
+/** The pending request filled from this message, or (nothing filled) asked again, for whoever it is now for. */
+function offlinePlanPending(pending: NonNullable<DialogueState['pending']>, raw: string, req: ProposeRequest, memory: DialogueState): Plan {
+  const filled = fillPending(pending, raw, req);
+  if (filled) return { ...filled, dialogue: { ...memory, pending: undefined, ...(filled.dialogue ?? {}) } };
+  const question = pending.missing.includes('system') ? 'Which system do they need access to?' : 'I still need a bit more: which one?';
+  return { text: question, calls: [], dialogue: { ...memory, pending } };
+}
+
 function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string, req: ProposeRequest): Plan | null {
   const t = normalize(raw);
   const args: Record<string, unknown> = { ...pending.args };
