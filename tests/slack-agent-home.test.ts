@@ -81,6 +81,22 @@ describe('App Home per viewer (loopback Slack)', () => {
     expect(alice).toMatch(/✅ approved · grant alice read access to github/);
   });
 
+  test('open Home tabs are drawn again when requests change: a new request, a decision on the card', async () => {
+    f = await slackFixture();
+    const fx = f;
+    await openHome(fx, PEOPLE.sam.id, (t) => /Waiting for you \(0\)/.test(t));
+    await openHome(fx, PEOPLE.alice.id);
+    const { id } = await aliceAsksForAccess(fx);
+    // Nobody reopened anything.
+    await fx.slack.waitFor(() => (homeText(fx, PEOPLE.sam.id).includes(id) ? true : undefined));
+    await fx.slack.waitFor(() => (/⏳ waiting · grant alice/.test(homeText(fx, PEOPLE.alice.id)) ? true : undefined));
+    await fx.slack.click(PEOPLE.cto.id, fx.slack.botMessages({ channel: APPROVALS_CHANNEL })[0]!, APPROVE_ACTION);
+    await fx.slack.waitFor(() => (/Waiting for you \(0\)/.test(homeText(fx, PEOPLE.sam.id)) ? true : undefined));
+    await fx.slack.waitFor(() => (/✅ approved · grant alice/.test(homeText(fx, PEOPLE.alice.id)) ? true : undefined));
+    // The intern never opened Home: nothing is drawn for them.
+    expect(fx.slack.state.views.has(PEOPLE.intern.id)).toBe(false);
+  });
+
   test('a forged Home click by someone who may not decide is refused on their Home tab; nothing runs', async () => {
     f = await slackFixture();
     const fx = f;

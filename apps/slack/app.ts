@@ -104,7 +104,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status });
   // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.
   const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
-  const home = registerHome(app, { identity, logger, home: { db, backends: sentinel.backends, usergroups, now } });
+  const home = registerHome(app, { identity, logger, home: { db, backends: sentinel.backends, usergroups, now }, client: bestEffortClient });
   registerActionListeners(app, { runner: sentinel.runner, identity, logger, home });
   registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
   registerStop(app, { runner: sentinel.runner, identity, status, logger });
@@ -121,7 +121,11 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups });
   const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });
   // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll.
-  const unsubscribe = sentinel.runner.onTurn(() => void deliverer.wake());
+  const unsubscribe = sentinel.runner.onTurn((result) => {
+    void deliverer.wake();
+    // A request made, decided or expired here: open Home tabs showing requests are drawn again.
+    if (result.approvals.length) home.changed();
+  });
 
   try {
     await app.start();
@@ -151,6 +155,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
       stopSteps();
       await status.idle();
       unsubscribe();
+      await home.idle();
       await deliverer.wake();
       await deliverer.stop();
     },
