@@ -155,6 +155,21 @@ describe('create', () => {
     expect(jira.calls('POST', /\/issue$/)).toHaveLength(1);
   });
 
+  test('a project without a priority field: the ticket is opened without it, its priority in words', async () => {
+    jira.createScreen = ['project', 'issuetype', 'summary', 'description', 'labels'];
+    const r = await jiraTickets(settings()).create(ticket, 'noprio-1', T0);
+    expect(r.ok && r.value.priority).toBe('high');
+    expect(jira.created()).toHaveLength(1);
+    expect(JSON.stringify(jira.created()[0]!.description)).toContain('Priority: High.');
+    const posts = jira.calls('POST', /\/issue$/).map((p) => Object.keys((p.body as { fields: object }).fields));
+    expect(posts).toEqual([expect.arrayContaining(['priority']), expect.not.arrayContaining(['priority'])]);
+    // Labels are not optional: without them there is no idempotency, so no ticket.
+    jira.createScreen = ['project', 'issuetype', 'summary', 'description'];
+    const refused = await jiraTickets(settings()).create(ticket, 'nolabels-1', T0);
+    expect(refused).toEqual({ ok: false, error: expect.objectContaining({ code: 'conflict' }) });
+    expect(jira.created()).toHaveLength(1);
+  });
+
   test('a wrong token: forbidden in plain words, and the token is in no log line', async () => {
     const r = await jiraTickets(settings({ apiToken: 'ATATT-wrong-token-0123456789' })).create(ticket, 'auth-1', T0);
     expect(r).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden', message: "Jira refused Sentinel's token: ask IT to check JIRA_EMAIL and JIRA_API_TOKEN." }) });

@@ -70,6 +70,8 @@ export interface JiraOptions {
   apiToken?: string;
   projectKey?: string;
   issueTypes?: string[];
+  /** Fields on the create screen (team-managed projects often have no priority). */
+  createScreen?: string[];
   /** Whether the API user may create issues / browse the project (403 otherwise). */
   canCreate?: boolean;
   canBrowse?: boolean;
@@ -97,6 +99,7 @@ export class LoopbackJira {
   readonly issues = new Map<string, JiraIssue>();
   canCreate: boolean;
   canBrowse: boolean;
+  createScreen: string[];
   searchLagMs: number;
   private readonly issueTypes: string[];
   private readonly failures: Array<InjectedFailure & { left: number }> = [];
@@ -113,6 +116,7 @@ export class LoopbackJira {
     this.issueTypes = opts.issueTypes ?? ['Task', 'Bug'];
     this.canCreate = opts.canCreate ?? true;
     this.canBrowse = opts.canBrowse ?? true;
+    this.createScreen = opts.createScreen ?? ['project', 'issuetype', 'summary', 'description', 'priority', 'labels'];
     this.searchLagMs = opts.searchLagMs ?? 0;
     this.nextNumber = opts.firstNumber ?? 1;
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -332,9 +336,8 @@ export class LoopbackJira {
       const bad = (labels as string[]).find((l) => /\s/.test(l) || l.length === 0 || l.length > 255);
       if (bad !== undefined) fieldErrors.labels = `The label '${bad}' contains spaces which is invalid.`;
     }
-    const known = new Set(['project', 'issuetype', 'summary', 'description', 'priority', 'labels']);
     for (const k of Object.keys(fields)) {
-      if (!known.has(k)) fieldErrors[k] = `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.`;
+      if (!this.createScreen.includes(k)) fieldErrors[k] = `Field '${k}' cannot be set. It is not on the appropriate screen, or unknown.`;
     }
     if (Object.keys(fieldErrors).length) return [400, { errorMessages: [], errors: fieldErrors }];
     const issue = this.newIssue({

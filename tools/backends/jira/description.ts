@@ -11,13 +11,14 @@ const MAX_TRANSCRIPT = 20_000;
 const tail = (text: string, max: number) => (text.length <= max ? text : `[… earlier messages left out]\n${text.slice(text.length - max).replace(/^[^\n]*\n/, '')}`);
 const head = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max)} […]`);
 
-export function describeIssue(input: { description: string; requester: string; threadUrl?: string | null }): AdfDoc {
+/** `priority`: said in words, for a project whose create screen has no priority field. */
+export function describeIssue(input: { description: string; requester: string; threadUrl?: string | null; priority?: string }): AdfDoc {
   const m = TRANSCRIPT_SEPARATOR.exec(input.description);
   const own = m ? input.description.slice(0, m.index) : input.description;
   const transcript = m ? input.description.slice(m.index + m[0].length) : undefined;
   const blocks = paragraphs(head(own, MAX_OWN));
   if (transcript?.trim()) blocks.push(heading('Conversation with Sentinel'), ...paragraphs(tail(transcript, MAX_TRANSCRIPT)));
-  blocks.push(...paragraphs(`Opened by Sentinel for ${input.requester}.`));
+  blocks.push(...paragraphs(`Opened by Sentinel for ${input.requester}.${input.priority ? ` Priority: ${input.priority}.` : ''}`));
   if (input.threadUrl) blocks.push(link('the Slack thread', input.threadUrl, 'Conversation: '));
   return doc(blocks);
 }

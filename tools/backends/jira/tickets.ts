@@ -6,6 +6,12 @@ import { backoffMs, DEFAULT_HTTP, logged, type HttpOutcome } from './http';
 import { ISSUE_FIELDS, jiraPriority, toTicket, type JiraIssueJson } from './issue';
 import { keyLabel, requesterLabel, SENTINEL_LABEL } from './labels';
 
+/** Whether Jira's 400 names `field` as one it cannot set (not on the create screen). */
+const refusesField = (body: unknown, field: string) => {
+  const errors = (body as { errors?: Record<string, unknown> } | undefined)?.errors;
+  return !!errors && typeof errors[field] === 'string' && /cannot be set|not on the appropriate screen/i.test(errors[field] as string);
+};
+
 /** A JQL string literal. */
 const q = (s: string) => `"${s.replace(/[\\"]/g, '\\$&')}"`;
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -60,7 +66,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
 
     async create(t, key, now) {
       const label = keyLabel(key);
-      const fields = {
+      const fields: Record<string, unknown> = {
         project: { key: project },
         issuetype: { name: s.issueType ?? 'Task' },
         summary: t.summary.replace(/\s+/g, ' ').trim().slice(0, 255),
@@ -68,6 +74,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
         priority: { name: jiraPriority(t.priority) },
         labels: [SENTINEL_LABEL, label, requesterLabel(t.requester)],
       };
+      const summary = fields.summary as string;
       const lookup = async (patienceMs: number): Promise<BackendResult<Ticket | null>> => {
         const deadline = Date.now() + patienceMs;
         for (;;) {
@@ -93,12 +100,13 @@ export function jiraTickets(s: JiraSettings): Tickets {
           const issueKey = created.key ?? '';
           log?.info({ backend: BACKEND, ticket: issueKey }, `jira: opened ${issueKey}`);
           const read = await get(issueKey);
-          if (read.ok && read.value) return ok(read.value);
+          // Without a priority field, the priority is the one asked for (written in the description).
+          if (read.ok && read.value) return ok('priority' in fields ? read.value : { ...read.value, priority: t.priority });
           // Created, but not readable back this moment: report what was sent.
           return ok({
             id: issueKey,
             requester: t.requester,
-            summary: fields.summary,
+            summary,
             description: t.description,
             priority: t.priority,
             status: 'Open',
@@ -107,6 +115,14 @@ export function jiraTickets(s: JiraSettings): Tickets {
             createdAt: now,
             updatedAt: now,
           });
+        }
+        // A project without a priority field (team-managed projects often have none) refuses one: the
+        // ticket goes without it, the priority in words in its description. Jira created nothing.
+        if (o.kind === 'response' && o.response.status === 400 && 'priority' in fields && refusesField(o.response.body, 'priority')) {
+          log?.warn({ backend: BACKEND }, `jira: project ${project} has no priority field on its create screen; the priority goes into the description`);
+          delete fields.priority;
+          fields.description = describeIssue({ description: t.description, requester: t.requester, priority: jiraPriority(t.priority) });
+          continue;
         }
         // A 4xx other than 429 means Jira refused it: nothing was created, and trying again changes nothing.
         const refused = o.kind === 'response' && o.response.status !== 429 && o.response.status < 500;
