@@ -31,4 +31,13 @@ describe('intent classifier (NLP.js, trained at start-up from the repository)', 
     expect(plan.calls).toEqual([]);
     expect(plan.text).toMatch(/lock, restart or wipe LAPTOP-INTERN-01\?/);
   });
+
+  test('a guess never answers with the requester’s own data, nor acts on everyone, when someone else was named', async () => {
+    const alice = { mention: 'alice', person: { id: 'alice', name: 'Alice Anders', devices: ['LAPTOP-ALICE-01'] } };
+    for (const message of ['which systems can alice get into', 'anything alice reported to IT so far']) {
+      const plan = await offlineProvider.propose({ ...req(message), people: [alice] });
+      expect(plan.calls).toEqual([]);
+      expect(plan.text).toMatch(/only show your own/);
+    }
+  });
 });

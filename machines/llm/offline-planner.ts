@@ -446,8 +446,19 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
 
   /** The request a classifier's guess names, planned like any other; null when it leads nowhere safe. */
   const planFromHint = (intent: string): Plan | null => {
-    const subject = subjectOf(whole, req);
+    const reading = readPeople(whole, req.systemIds ?? []);
+    noteExcluded(reading);
+    const subject = subjectOf(reading.focus, req, undefined, reading.excluded);
     const devices = deviceIds(raw);
+    const tool = findTool(intent);
+    // A guess acts on one named person at a time too, and shows only the requester's own things.
+    if (tool && intent !== 'create_support_ticket' && namesEveryone(reading.kept)) {
+      return { text: "I act on one named person or device at a time, so I won't do that for everyone. Whose do you mean? Tell me a name, email or device id.", calls: [] };
+    }
+    if (tool?.input.safeParse({}).success && subject.kind !== 'self') {
+      const what = { list_my_access: 'access ("what access do I have?")', list_my_tickets: 'tickets ("my open tickets")', list_pending_approvals: 'approval queue' }[intent] ?? `${intent.replace(/_/g, ' ')}`;
+      return { text: `I can only show your own ${what}, not ${whoseName(subject)}.`, calls: [] };
+    }
     switch (intent) {
       case 'reset_password': {
         const user = userOf(subject);
@@ -479,12 +490,13 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   };
 
   // The safety net under all of the above: nothing is proposed for someone the message excluded.
-  const unique = dedupe(calls).filter((c) => {
+  const notExcluded = (c: RawCall): boolean => {
     const args = JSON.parse(c.arguments) as { user?: unknown; device_id?: unknown };
     const whose = excludedUsers.get(String(args.user)) ?? excludedDevices.get(String(args.device_id));
     if (whose) notes.push(`I left ${whose}'s alone, as you said.`);
     return !whose;
-  });
+  };
+  const unique = dedupe(calls).filter(notExcluded);
   const dialogue = (extra: Partial<DialogueState> = {}): DialogueState => ({
     ...(lastPerson ? { lastPerson } : {}),
     ...(lastDevice ? { lastDevice } : {}),
@@ -544,7 +556,10 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     const filled = req.dialogue?.pending ? fillPending(req.dialogue.pending, raw, req) : null;
     if (filled) return { ...filled, dialogue: { ...dialogue(), pending: undefined, ...(filled.dialogue ?? {}) } };
     const guessed = hint ? planFromHint(hint) : null;
-    if (guessed) return { ...guessed, dialogue: dialogue() };
+    if (guessed) {
+      const safe = guessed.calls.filter(notExcluded);
+      return { ...guessed, calls: safe, text: safe.length < guessed.calls.length ? notes.join(' ') : guessed.text, dialogue: dialogue() };
+    }
     // A few words are not worth a ticket; a question still open ("who do you mean?") stays open.
     const worthATicket = whole.split(' ').length >= 3;
     const unsure: Plan = {
