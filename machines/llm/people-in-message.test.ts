@@ -62,6 +62,22 @@ describe('never someone the message excluded', () => {
     ["don't wipe alice's laptop, just lock it", ['LAPTOP-ALICE-01']],
   ])('%s → %j', (message, expected) => expect(targets(message)).toEqual(expected));
 
+  const ALICE = ['alice', 'LAPTOP-ALICE-01'];
+  const INTERN = ['intern', 'LAPTOP-INTERN-01'];
+  test.each(
+    [
+      ["alice's", ALICE],
+      ["the intern's", INTERN],
+      ["ivy's", INTERN],
+    ].flatMap(([o, ids]) =>
+      ['lock the laptop', 'restart a laptop', 'reset the password', 'wipe my laptop', 'check the laptop', 'lock mine'].flatMap((r) =>
+        [`${r}, not ${o}`, `${r} but not ${o}`, `${r} except ${o}`, `${r} instead of ${o}`, `not ${o} — ${r}`].map((m) => [m, ids] as const),
+      ),
+    ),
+  )('%s: never %j', (message, ids) => {
+    for (const t of targets(message)) expect(ids).not.toContain(t);
+  });
+
   test('what is excluded, and what the action asks for', () => {
     expect(readPeople("don't touch alice's laptop, just restart the intern's")).toMatchObject({ excluded: ['alice'], focus: "just restart the intern's" });
     expect(readPeople("alice's laptop is slow, can you restart mine?").focus).toBe('can you restart mine?');

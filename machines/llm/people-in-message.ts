@@ -82,25 +82,31 @@ export function readPeople(text: string, systems: readonly string[] = []): Readi
     if (/\b(?:my|mine|me|myself)\b/.test(piece)) selfExcluded = true;
   };
   const kept: string[] = [];
+  /** Every part, only "not alice's" and the like taken out: what is left when the negation was about the action. */
+  const all: string[] = [];
   for (const part of parts(text)) {
-    if (NEGATED_PART.test(part) || (FINE_PART.test(part) && !ACTION.test(part))) {
-      drop(part);
-      continue;
-    }
-    const rest = part.replace(EXCLUDED_INLINE, (piece) => {
-      drop(piece);
-      return ' ';
-    });
-    kept.push(rest.replace(/\s+/g, ' ').trim());
+    const rest = part
+      .replace(EXCLUDED_INLINE, (piece) => {
+        drop(piece);
+        return ' ';
+      })
+      .replace(/\s+/g, ' ')
+      .trim();
+    all.push(rest);
+    if (!NEGATED_PART.test(part) && !(FINE_PART.test(part) && !ACTION.test(part))) kept.push(rest);
   }
+  const inline = [...excluded];
+  const inlineSelf = selfExcluded;
+  for (const part of parts(text)) if (NEGATED_PART.test(part) || (FINE_PART.test(part) && !ACTION.test(part))) drop(part);
   const owns = (p: string) => personMentions(p, systems).some((m) => !excluded.includes(m.text)) || namesSelf(p) || describedPerson(p) !== null;
   let keptText = kept.filter(Boolean).join(', ');
   // "don't wipe alice's laptop, just lock it": what is left names nobody, so the negation was about the
   // action, not the person; "it" is still her laptop.
   if (!owns(keptText)) {
-    keptText = text;
-    excluded.length = 0;
-    selfExcluded = false;
+    // Still never whoever "not alice's" excluded ("lock the laptop, not alice's").
+    keptText = all.filter(Boolean).join(', ');
+    excluded.splice(0, excluded.length, ...inline);
+    selfExcluded = inlineSelf;
   }
   // Reported speech: the speaker is not the target when the request is about the requester ("sam said I
   // should lock my laptop", "I can't log in, alice said to ask you"); a pronoun back to them ("alice says
