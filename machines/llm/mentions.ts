@@ -45,10 +45,10 @@ const AFTER_PERSON =
 
 /** A letter of a name in any script, and the characters a user id may hold. */
 const N0 = '\\p{L}';
-const N = '[\\p{L}\\p{N}._-]';
-/** Word boundaries that know non-ASCII letters (`\b` does not: "alíce" has one after "í"). */
-const B = '(?<![\\p{L}\\p{N}_])';
-const E = '(?![\\p{L}\\p{N}_])';
+const N = '[\\p{L}\\p{M}\\p{N}._-]';
+/** Word boundaries that know non-ASCII letters (`\b` does not: "alíce" has one after "í"); a stray mark is part of the name. */
+const B = '(?<![\\p{L}\\p{M}\\p{N}_])';
+const E = '(?![\\p{L}\\p{M}\\p{N}_])';
 
 export interface PersonMention {
   /** The name, id or email as written (lowercased). */
@@ -138,7 +138,7 @@ const EVERYDAY = new Set(
 export function bareNames(text: string, systems: readonly string[] = [], limit = 6): string[] {
   const patterned = new Set(personMentions(text, systems).map((m) => m.text));
   const out = new Set<string>();
-  for (const m of text.matchAll(new RegExp(`@?${B}(${N0}(?:${N}*[\\p{L}\\p{N}])?)${E}(?!['’]s)`, 'gu'))) {
+  for (const m of text.matchAll(new RegExp(`@?${B}(${N0}(?:${N}*[\\p{L}\\p{M}\\p{N}])?)${E}(?!['’]s)`, 'gu'))) {
     const w = m[1]!;
     if (out.size >= limit) break;
     if (EVERYDAY.has(w) || THINGS.has(w) || patterned.has(w) || !candidate(w, systems)) continue;

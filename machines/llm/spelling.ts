@@ -82,5 +82,5 @@ function correctWord(word: string): string {
 /** `text` (lowercased) with each word corrected, except `keep` (names); punctuation and spacing are kept. */
 export function correctSpelling(text: string, keep: ReadonlySet<string> = new Set()): string {
   // Whole words in any script: a name with an accented letter ("alíce") is left alone, not corrected in pieces.
-  return text.replace(/\p{L}+/gu, (w) => (keep.has(w) ? w : correctWord(w)));
+  return text.replace(/[\p{L}\p{M}]+/gu, (w) => (keep.has(w) ? w : correctWord(w)));
 }
