@@ -72,6 +72,9 @@ export function personMentions(text: string, systems: readonly string[] = []): P
     if (candidate(clean, systems)) found.push({ text: clean, strong, at });
   };
   const re = (source: string) => new RegExp(source, 'gu');
+  // A Slack user mention ("<@U0123ABC>") names someone for sure. The directory does not know Slack ids (and a
+  // label, "<@U0123ABC|sam>", is a Slack display name, not a directory name): asked about, never the requester.
+  for (const m of text.matchAll(/<@([a-z0-9]+)(?:\|[^>]{0,80})?>/g)) add(`<@${m[1]}>`, m.index, true);
   for (const m of text.matchAll(re(`${B}[\\p{L}\\p{N}._%+-]+@[\\p{L}\\p{N}.-]+\\.[\\p{L}]{2,}`))) add(m[0], m.index, true);
   for (const m of text.matchAll(re(`@?${B}(${N0}${N}*)['’]s${E}`))) add(m[1]!, m.index, true);
   for (const m of text.matchAll(re(`\\b(?:give|grant|user)\\s+(?:the\\s+)?@?(${N0}${N}*)${E}(?!['’]s)`))) add(m[1]!, m.index, true);

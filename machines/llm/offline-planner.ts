@@ -108,6 +108,7 @@ type Unsure = Extract<Subject, { kind: 'unknown' | 'unclear' | 'bare' | 'describ
 const isUnsure = (s: Subject): s is Unsure => s.kind === 'unknown' || s.kind === 'unclear' || s.kind === 'bare' || s.kind === 'described';
 
 function whoQuestion(subject: Unsure): string {
+  if (subject.kind === 'unknown' && subject.name.startsWith('<@')) return "I can't tell from a Slack mention who that is in the directory yet. Who do you mean? Their user id or email works.";
   if (subject.kind === 'unknown') return `I don't know anyone called "${subject.name}" in the directory. Who do you mean? Their user id or email works.`;
   if (subject.kind === 'bare') return `Is this for ${subject.person.name} (${subject.person.id}) or for you? Say "${subject.person.id}'s" or "mine".`;
   if (subject.kind === 'described') return `${describedQuestion(subject.who)} Tell me their name or email.`;

@@ -32,7 +32,7 @@ const targets = (message: string) =>
 describe('never the requester when someone else is named', () => {
   const others = ["alice's", "the intern's", "bob's", "ALICE'S", "ivy's", "my colleague's", "someone's", "a contractor's", "kim's", "alíce's", "ａｌｉｃｅ's", 'ali\u200bce’s'];
   const requests = ['lock {} laptop', 'restart {} laptop', 'wipe {} laptop', 'reset {} password', 'check {} laptop', '{} laptop is slow', '{} laptop was stolen', 'give {} access to github', 'pls reboot {} computer asap'];
-  const names = ['bob', 'kim smith', 'Bob', 'alíce', 'dave', 'alice@example.com', 'alic\u0327e', 'q\u0301bob', 'ali\uFE0Fce', 'al\u00ADice'];
+  const names = ['bob', 'kim smith', 'Bob', 'alíce', 'dave', 'alice@example.com', 'alic\u0327e', 'q\u0301bob', 'ali\uFE0Fce', 'al\u00ADice', '<@U0123ABC>'];
   const named = ['reset password for {}', "{} can't log in", '{} is locked out', 'lock laptop {}', 'reset the password of {}', 'wipe the laptop of {}', 'reset {} password', 'lock {} laptop', '{} wants a reset'];
   test.each([
     ...others.flatMap((o) => requests.map((r) => r.replace('{}', o))),
