@@ -8,7 +8,7 @@ export const SELF = /\b(?:mine|me|myself|my own|my)\b/;
 export const RE = {
   negatedAction: /\b(?:don'?t|do not|never|no need to|not)\s+(?:\w+\s+){0,2}(?:restart|reboot|wipe|erase|lock|reset|delete|touch|open|create|give|grant|remove)\b/,
   password:
-    /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b|(?<!\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b.*)\b(?:needs?|wants?) (?:a )?(?:reset|new login)\b(?!.*\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b)/,
+    /\b(?:pass ?word|passcode|pwd|credentials?)\b.*\b(?:reset|forgot|forgotten|change|changed|expired?|expiring|lost|recover|new|remember|work(?:ing)?|wrong|incorrect|locked|stopped)\b|\b(?:reset|forgot|forgotten|change|recover|lost|expired?|new)\b.*\b(?:pass ?word|passcode|pwd|credentials?)\b|\blocked out\b|\b(?:can'?t|cannot|unable to|couldn'?t) (?:log|sign) ?(?:in|on)\b|\blogin (?:is )?(?:not working|broken|failing)\b|\b(?:needs?|wants?) (?:a )?(?:reset|new login)\b(?<!\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b.*)(?!.*\b(?:laptop|computer|device|machine|mac|phone|printer|router)\b)/,
   wipe: /\b(?:wipe|erase|factory[- ]reset|remote[- ]wipe|nuke|delete everything on)\b/,
   stolen: /\b(?:stolen|lost|missing|left .{0,20}(?:train|taxi|bus|plane|airport|cab|uber))\b/,
   lock: /\block\b(?!ed out)(?! out)|\bscreen ?lock\b/,
