@@ -226,7 +226,8 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     const id = confirmation[1]!;
     return { text: `I can't take a confirmation in chat: press Confirm on request ${id} (in the CLI: --approve ${id}). Say "cancel that" to withdraw it.`, calls: [], dialogue: dialogue0(req) };
   }
-  if (offered && RE.yes.test(whole) && whole.length < 40 && !JUST_FOR.test(whole)) {
+  // "yes wipe it", "ok fine, reset my password then": a request of its own, not a yes to the ticket offer.
+  if (offered && RE.yes.test(whole) && whole.length < 40 && !JUST_FOR.test(whole) && !/\b(?:lock|restart|reboot|wipe|erase|reset|give|grant|run)\b/.test(whole)) {
     const previousAsk = [...req.history].reverse().find((m) => m.role === 'user');
     const about = previousAsk?.content ?? raw;
     // "yes" to the offer made after a bare "no" or "yes": there is nothing to file.
