@@ -19,6 +19,8 @@ export type AuditKind =
   | 'approval_recheck_failed'
   | 'directory_synced'
   | 'grant_revoked'
+  | 'grant_revoke_failed'
+  | 'grant_expiry_warned'
   | 'budget_reached'
   | 'budget_notice'
   | 'approval_vote'

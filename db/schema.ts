@@ -247,6 +247,39 @@ export const grants = sqliteTable(
   (t) => [index('grants_active').on(t.revokedAt, t.expiresAt)],
 );
 
+/**
+ * When each access grant ends, and what Sentinel still has to do about it (machines/grant-sweeper.ts):
+ * revoke it through the configured Access backend at `revokeAt`, retrying a refused revocation with
+ * backoff (`attempts`, `nextAttemptAt`, `lastError`), and tell the person in the thread the grant was
+ * asked for (`conversationId`) an hour before (`warnAt`, only for grants longer than an hour) and when it
+ * has ended. A row is claimed (`claimedBy` until `claimedUntil`, wall clock) while one process revokes it,
+ * so two processes never revoke the same grant at once. Times other than the claim are Sentinel's clock.
+ */
+export const grantSchedule = sqliteTable(
+  'grant_schedule',
+  {
+    /** The Access backend's grant id. */
+    grantId: integer('grant_id').primaryKey(),
+    userId: text('user_id').notNull(),
+    system: text('system').notNull(),
+    level: text('level', { enum: ['read', 'write', 'admin'] }).notNull(),
+    /** Who asked for it, and in which conversation (null for grants made outside a turn). */
+    requester: text('requester'),
+    conversationId: text('conversation_id'),
+    grantedAt: integer('granted_at').notNull(),
+    revokeAt: integer('revoke_at').notNull(),
+    warnAt: integer('warn_at'),
+    warnedAt: integer('warned_at'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    claimedBy: text('claimed_by'),
+    claimedUntil: integer('claimed_until'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('grant_schedule_due').on(t.revokedAt, t.nextAttemptAt), index('grant_schedule_warn').on(t.warnedAt, t.warnAt)],
+);
+
 export const tickets = sqliteTable('tickets', {
   number: integer('number').primaryKey({ autoIncrement: true }),
   requester: text('requester').notNull(),

@@ -16,6 +16,7 @@ import { execute } from './actors/execute';
 import { guard } from './actors/guard';
 import { propose } from './actors/propose';
 import { recheckApproval } from './actors/recheck';
+import { sweepGrants, type GrantSweepResult } from './grant-sweeper';
 import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from './approvers';
 import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps, type TurnStep } from './deps';
@@ -308,22 +309,29 @@ export class ConversationRunner {
     return results;
   }
 
-  /** Expires overdue approvals, delivers every decision not yet reported, and revokes expired access grants. */
+  /**
+   * Expires overdue approvals, delivers every decision not yet reported, and runs the grant scheduler
+   * (machines/grant-sweeper.ts): new grants scheduled, one-hour warnings, due grants revoked through the
+   * configured Access backend with backoff, each told in its thread.
+   */
   async sweep(): Promise<{ expiredApprovals: number; revokedGrants: number }> {
-    const { db, now, backends } = this.deps;
+    const { db, now } = this.deps;
     const at = now();
     const expired = transact(db, () => this.expireDue(at));
     await this.deliverUndelivered();
-    // A backend that cannot revoke now keeps the grants due; the next sweep tries again (and IT sees the failure).
-    const sweptGrants = await backends.access.revokeExpired(at);
-    if (!sweptGrants.ok) this.deps.logger.warn({ backend: sweptGrants.error.backend, code: sweptGrants.error.code, detail: sweptGrants.error.detail }, 'could not revoke expired access grants; will retry');
-    const revoked = sweptGrants.ok ? sweptGrants.value.revoked : [];
-    if (revoked.length) {
-      transact(db, () => {
-        for (const g of revoked) appendAudit(db, { kind: 'grant_revoked', actor: null, data: { grant: g.id, user: g.userId, system: g.system, level: g.level } }, at);
-      });
+    const grants = await this.sweepGrants();
+    return { expiredApprovals: expired.length, revokedGrants: grants.revoked.length };
+  }
+
+  /** The grant scheduler's pass alone (sweep() runs it): what it scheduled, warned, revoked, and how many revocations failed. */
+  async sweepGrants(): Promise<GrantSweepResult> {
+    try {
+      return await sweepGrants(this.deps, { owner: this.owner });
+    } catch (err) {
+      // The schedule is in SQLite: whatever this pass did not finish, the next one does.
+      this.deps.logger.error({ err }, 'the grant scheduler failed; retrying at the next sweep');
+      return { scheduled: 0, warned: 0, revoked: [], failed: 0 };
     }
-    return { expiredApprovals: expired.length, revokedGrants: revoked.length };
   }
 
   /** Resolves when every queued turn has finished (for orderly shutdown). */

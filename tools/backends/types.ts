@@ -152,6 +152,13 @@ export interface Access {
    * refused stays due and is tried again on the next call (`failed` counts them).
    */
   revokeExpired(now: number): Promise<BackendResult<{ revoked: Grant[]; failed: number }>>;
+  /**
+   * Ends one grant now (Sentinel's grant scheduler calls it when the grant is due): the grant as revoked,
+   * or `null` when the backend has no such grant. Idempotent: a grant already revoked is answered as it
+   * is, and access another grant still in force gives (Okta: the same group) stays. A failure leaves the
+   * grant in force; the scheduler tries again later.
+   */
+  revoke(grantId: number, now: number): Promise<BackendResult<Grant | null>>;
 }
 
 // ---- Tickets --------------------------------------------------------------------------------------

@@ -58,5 +58,13 @@ export function embeddedAccess(db: Db): Access {
         .all();
       return ok({ revoked: expired.map(({ executionKey: _key, ...grant }) => grant), failed: 0 });
     },
+    async revoke(grantId, now) {
+      const row =
+        db.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, grantId), isNull(grants.revokedAt))).returning().get() ??
+        db.select().from(grants).where(eq(grants.id, grantId)).get();
+      if (!row) return ok(null);
+      const { executionKey: _key, ...grant } = row;
+      return ok(grant);
+    },
   };
 }

@@ -44,6 +44,33 @@ export function oktaAccess(http: OktaHttp, db: Db, opts: OktaAccessOptions): Acc
     return ok([...found].sort());
   };
 
+  /**
+   * Ends one grant: DELETE the membership unless another grant still in force holds the same group, then
+   * mark the row revoked. The grant as revoked, or null when another process marked it first.
+   */
+  const revokeRow = async (row: Row, now: number, groups: Map<string, BackendResult<OktaGroup>>): Promise<BackendResult<Grant | null>> => {
+    // Another grant still in force for the same group keeps the membership: only the row ends.
+    const stillHeld = db
+      .select({ id: grants.id })
+      .from(grants)
+      .where(and(eq(grants.userId, row.userId), eq(grants.system, row.system), eq(grants.level, row.level), isNull(grants.revokedAt), gt(grants.expiresAt, now), ne(grants.id, row.id)))
+      .get();
+    if (!stillHeld) {
+      const key = `${row.system}\u0000${row.level}`;
+      if (!groups.has(key)) groups.set(key, await group(row.system, row.level));
+      const target = groups.get(key)!;
+      // A group that no longer exists holds nobody: the grant has ended.
+      if (!target.ok && target.error.code !== 'not_found') return target;
+      if (target.ok) {
+        const del = await http.request('DELETE', `/api/v1/groups/${encodeURIComponent(target.value.id)}/users/${encodeURIComponent(row.userId)}`);
+        // 404: already not a member (removed by hand, or the PUT never happened): revoked all the same.
+        if (!del.ok && del.error.code !== 'not_found') return del;
+      }
+    }
+    const done = db.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, row.id), isNull(grants.revokedAt))).returning().get();
+    return ok(done ? toGrant(done) : null);
+  };
+
   return {
     async hasSystem(system) {
       const r = await systems();
@@ -83,38 +110,25 @@ export function oktaAccess(http: OktaHttp, db: Db, opts: OktaAccessOptions): Acc
       let lastError: BackendResult<never> | null = null;
       const groups = new Map<string, BackendResult<OktaGroup>>();
       for (const row of due) {
-        // Another grant still in force for the same group keeps the membership: only the row ends.
-        const stillHeld = db
-          .select({ id: grants.id })
-          .from(grants)
-          .where(and(eq(grants.userId, row.userId), eq(grants.system, row.system), eq(grants.level, row.level), isNull(grants.revokedAt), gt(grants.expiresAt, now), ne(grants.id, row.id)))
-          .get();
-        if (!stillHeld) {
-          const key = `${row.system}\u0000${row.level}`;
-          if (!groups.has(key)) groups.set(key, await group(row.system, row.level));
-          const target = groups.get(key)!;
-          // A group that no longer exists holds nobody: the grant has ended.
-          if (!target.ok && target.error.code !== 'not_found') {
-            failed += 1;
-            lastError = target;
-            continue;
-          }
-          if (target.ok) {
-            const del = await http.request('DELETE', `/api/v1/groups/${encodeURIComponent(target.value.id)}/users/${encodeURIComponent(row.userId)}`);
-            // 404: already not a member (removed by hand, or the PUT never happened): revoked all the same.
-            if (!del.ok && del.error.code !== 'not_found') {
-              failed += 1;
-              lastError = del;
-              continue;
-            }
-          }
+        const r = await revokeRow(row, now, groups);
+        if (!r.ok) {
+          failed += 1;
+          lastError = r;
+          continue;
         }
-        const done = db.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, row.id), isNull(grants.revokedAt))).returning().get();
-        if (done) revoked.push(toGrant(done));
+        if (r.value) revoked.push(r.value);
       }
       // Nothing could be revoked at all: say why (the sweep logs it and tries again next time).
       if (failed && !revoked.length && lastError) return lastError;
       return ok({ revoked, failed });
+    },
+    async revoke(grantId, now) {
+      const row = db.select().from(grants).where(eq(grants.id, grantId)).get();
+      if (!row) return ok(null);
+      if (row.revokedAt !== null) return ok(toGrant(row));
+      const r = await revokeRow(row, now, new Map());
+      if (!r.ok) return r;
+      return ok(r.value ?? toGrant(db.select().from(grants).where(eq(grants.id, grantId)).get()!));
     },
   };
 }

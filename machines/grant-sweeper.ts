@@ -1,0 +1,147 @@
+import { appendAudit } from '../db/audit';
+import { claimDueRevocations, dueWarnings, markRevoked, markRevokeFailed, markWarned, scheduleGrants, unscheduledGrants, type GrantScheduleRow } from '../db/grant-schedule';
+import { enqueueOutbox } from '../db/outbox';
+import { transact } from '../db/transact';
+import type { BackendResult, Grant } from '../tools/backends/types';
+import type { AgentDeps } from './deps';
+import { coveredBy, endedNotice, retryDelayMs, warnAtFor, warningNotice, warningStillUseful } from './grant-schedule';
+import { ownerIsDead } from './process-owner';
+
+export type GrantSweepDeps = Pick<AgentDeps, 'db' | 'backends' | 'logger' | 'now' | 'outboxFor'>;
+
+export interface GrantSweepOptions {
+  /** This process's name on the rows it claims (the runner's owner id). */
+  owner: string;
+  /** How long a claimed row is ours before another process may assume we died (wall clock; default 5 min, longer than any revocation). */
+  claimMs?: number;
+  /** Whether a claim's holder is a process that no longer exists (default: a dead process on this host). */
+  isDead?: (owner: string) => boolean;
+  /** At most this many grants adopted, warned, revoked per sweep (default 200); the rest wait for the next. */
+  batch?: number;
+}
+
+export interface GrantSweepResult {
+  /** Grants put on the schedule by this sweep. */
+  scheduled: number;
+  /** One-hour warnings written. */
+  warned: number;
+  /** Grants revoked by this sweep. */
+  revoked: Grant[];
+  /** Revocations the backend refused (each retried later, with backoff). */
+  failed: number;
+}
+
+/**
+ * One pass of the grant scheduler, in any process (the Slack app's and the REPL's per-minute sweep, each
+ * CLI invocation): puts new grants on the schedule, warns an hour before a grant ends (once), and revokes
+ * due grants through the configured Access backend, one at a time, each claimed first so that two
+ * processes sweeping at once never revoke the same grant. A refused revocation is recorded with its error
+ * and retried after a growing delay; a revocation is audited (`grant_revoked`, `grant_revoke_failed`)
+ * and told in the thread the grant was asked for, through the outbox, under a key that makes it once.
+ */
+export async function sweepGrants(deps: GrantSweepDeps, opts: GrantSweepOptions): Promise<GrantSweepResult> {
+  const batch = opts.batch ?? 200;
+  const scheduled = adopt(deps, batch);
+  const warned = await warn(deps, batch);
+  const { revoked, failed } = await revokeDue(deps, opts, batch);
+  return { scheduled, warned, revoked, failed };
+}
+
+/** Every grant the backends hold in force and the schedule does not yet, with its warning time. */
+function adopt(deps: GrantSweepDeps, batch: number): number {
+  const found = unscheduledGrants(deps.db, batch);
+  return scheduleGrants(
+    deps.db,
+    found.map((g) => ({ ...g, warnAt: warnAtFor(g.grantedAt, g.revokeAt) })),
+  );
+}
+
+/** The person's grants in force, to tell whether a newer one extends this one; null when the backend cannot say. */
+async function othersInForce(deps: GrantSweepDeps, row: GrantScheduleRow, at: number): Promise<Grant[] | null> {
+  try {
+    const r = await deps.backends.access.activeGrants(row.userId, at);
+    return r.ok ? r.value : null;
+  } catch {
+    return null;
+  }
+}
+
+const noticeFor = (row: GrantScheduleRow) => ({ userId: row.userId, system: row.system, level: row.level, requester: row.requester, revokeAt: row.revokeAt });
+const auditFields = (row: GrantScheduleRow) => ({ grant: row.grantId, user: row.userId, system: row.system, level: row.level });
+
+/** Writes a notice into the grant's thread, when a transport delivers that thread from the outbox. Inside the caller's transaction. */
+function notify(deps: GrantSweepDeps, row: GrantScheduleRow, what: 'warned' | 'ended', text: string): boolean {
+  if (!row.conversationId || !deps.outboxFor?.(row.conversationId)) return false;
+  // Delivery timing is wall-clock (retries, claims), whatever clock the schedule runs on.
+  enqueueOutbox(deps.db, [{ kind: 'reply', key: `grant:${row.grantId}:${what}`, conversationId: row.conversationId, body: { text, approvals: [] } }], Date.now());
+  return true;
+}
+
+async function warn(deps: GrantSweepDeps, batch: number): Promise<number> {
+  const { db } = deps;
+  let warned = 0;
+  for (const row of dueWarnings(db, deps.now(), batch)) {
+    const at = deps.now();
+    // Too late to warn (the app was down), or extended by a newer grant: marked, not said.
+    let say = warningStillUseful(row.revokeAt, at);
+    if (say) {
+      const others = await othersInForce(deps, row, at);
+      if (others && coveredBy(row, others, row.grantId)) say = false;
+    }
+    const text = warningNotice(noticeFor(row), at);
+    const did = transact(db, () => {
+      if (!markWarned(db, row.grantId, at)) return false;
+      if (!say) return false;
+      const told = notify(deps, row, 'warned', text);
+      appendAudit(db, { kind: 'grant_expiry_warned', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), ends_at: row.revokeAt, told } }, at);
+      return true;
+    });
+    if (did) warned += 1;
+  }
+  return warned;
+}
+
+async function revokeDue(deps: GrantSweepDeps, opts: GrantSweepOptions, batch: number): Promise<{ revoked: Grant[]; failed: number }> {
+  const { db, logger } = deps;
+  const wall = Date.now();
+  const claimed = claimDueRevocations(db, opts.owner, deps.now(), wall, wall + (opts.claimMs ?? 300_000), batch, opts.isDead ?? ownerIsDead);
+  const revoked: Grant[] = [];
+  let failed = 0;
+  for (const row of claimed) {
+    const at = deps.now();
+    let result: BackendResult<Grant | null>;
+    try {
+      result = await deps.backends.access.revoke(row.grantId, at);
+    } catch (err) {
+      // A backend throwing is a bug; the grant must still end, so it is retried like any failure.
+      logger.error({ err, grant: row.grantId }, 'the access backend threw while revoking a grant');
+      result = { ok: false, error: { code: 'unavailable', message: err instanceof Error ? err.message : String(err), backend: 'unknown' } };
+    }
+    if (!result.ok) {
+      const failures = row.attempts + 1;
+      const next = at + retryDelayMs(failures);
+      const { code, backend, detail } = result.error;
+      logger.warn({ grant: row.grantId, backend, code, detail, attempt: failures, nextAttemptAt: new Date(next).toISOString() }, 'could not revoke an expired access grant; will retry');
+      transact(db, () => {
+        if (!markRevokeFailed(db, row.grantId, opts.owner, `${backend} ${code}: ${result.error.message}`, next)) return;
+        appendAudit(db, { kind: 'grant_revoke_failed', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), attempt: failures, code, backend, next_attempt_at: next } }, at);
+      });
+      failed += 1;
+      continue;
+    }
+    const grant = result.value;
+    // Access another grant still gives (an extension) has not ended: nothing to tell.
+    const others = grant ? await othersInForce(deps, row, at) : null;
+    const extended = !!others && coveredBy(row, others, row.grantId);
+    const did = transact(db, () => {
+      if (!markRevoked(db, row.grantId, opts.owner, at)) return false;
+      // No such grant at the backend (its grant never happened, e.g. Okta refused the PUT): nothing ended.
+      if (!grant) return false;
+      const told = !extended && notify(deps, row, 'ended', endedNotice(noticeFor(row)));
+      appendAudit(db, { kind: 'grant_revoked', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), attempts: row.attempts + 1, told, ...(extended ? { extended: true } : {}) } }, at);
+      return true;
+    });
+    if (did && grant) revoked.push(grant);
+  }
+  return { revoked, failed };
+}
