@@ -120,8 +120,50 @@ describe('Status line while Sentinel works, cleared when the turn ends (loopback
     const other = f.slack.dm(PEOPLE.intern.id, 'reset my password');
     const [second] = await f.slack.replies(other.channel, other.ts);
     expect(second!.text).toMatch(/intern@example\.com/);
-    // The first thread's status, set late, was still cleared after it (calls go out in order per thread).
-    expect(await cleared(f, slow.channel, slow.ts)).toEqual([READING, 'Sending a password reset link…', '']);
+    // The first thread's status, set late, was still cleared after it (calls go out in order per thread);
+    // its tool status, due while the 429's Retry-After ran, was skipped.
+    expect(await cleared(f, slow.channel, slow.ts)).toEqual([READING, '']);
+  });
+
+  test('a quick answer shows no status at all by default (it is its own feedback); a slow one shows it after 300 ms', async () => {
+    const thinking = gate();
+    let slow = false;
+    const llm: LlmProvider = {
+      name: 'sometimes-slow',
+      propose: async (req, signal) => {
+        if (slow) await thinking.wait;
+        return offlineProvider.propose(req, signal);
+      },
+      summarize: offlineProvider.summarize,
+    };
+    f = await agentFixture({ llm, statusAfterMs: 300 });
+    const fx = f;
+    const quick = fx.slack.dm(PEOPLE.alice.id, 'reset my password');
+    await fx.slack.replies(quick.channel, quick.ts);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fx.slack.state.calls.filter((c) => c.method === 'assistant.threads.setStatus' || c.method === 'agents.sessions.setStatus')).toEqual([]);
+    slow = true;
+    const m = fx.slack.dm(PEOPLE.intern.id, 'reset my password');
+    await fx.slack.waitFor(() => (fx.slack.state.statuses.get(`${m.channel}/${m.ts}`) === READING ? true : undefined));
+    expect(fx.slack.state.sessions.get(`${m.channel}/${m.ts}`)?.status).toBe('processing');
+    thinking.open();
+    await fx.slack.replies(m.channel, m.ts);
+    expect(await cleared(fx, m.channel, m.ts)).toEqual([READING, 'Sending a password reset link…', '']);
+    await fx.slack.waitFor(() => (fx.slack.state.sessions.get(`${m.channel}/${m.ts}`)?.status === 'active' ? true : undefined));
+  });
+
+  test('a 429 on status calls holds them off for its Retry-After; other threads show none meanwhile, and nothing waits', async () => {
+    f = await agentFixture();
+    f.slack.failNext('assistant.threads.setStatus', { status: 429, retryAfter: 30 });
+    const first = f.slack.dm(PEOPLE.alice.id, 'reset my password');
+    await f.slack.replies(first.channel, first.ts);
+    const second = f.slack.dm(PEOPLE.intern.id, 'reset my password');
+    await f.slack.replies(second.channel, second.ts);
+    await new Promise((r) => setTimeout(r, 300));
+    // The refused "Reading…" (429), then only its clear; the second thread makes no status call at all.
+    expect(statusCalls(f, first.channel, first.ts)).toEqual(['']);
+    expect(statusCalls(f, second.channel, second.ts)).toEqual([]);
+    expect(f.slack.state.calls.filter((c) => c.method === 'assistant.threads.setStatus')).toHaveLength(2);
   });
 
   test('a kind of conversation Slack refuses status lines in gets none after the first refusal; others keep them', async () => {

@@ -22,6 +22,8 @@ export interface SlackAppOptions {
   identityTtlMs?: number;
   /** How long a request may run before a ⏳ reaction shows it is being worked on (default 700 ms). */
   workingReactionAfterMs?: number;
+  /** How long a turn may run before its status line and processing session (Stop) show (default 300 ms). */
+  statusAfterMs?: number;
   /** How often the outbox is checked for turns settled by other processes (default 1 s). */
   outboxPollMs?: number;
   /** How soon an approvals channel that refused a card is tried again (default 60 s). */
@@ -99,7 +101,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     retryConfig: { retries: 0 },
   });
   // The thread's status line and session follow the runner's turns ("Reading your request…", "Checking …", cleared).
-  const status = new ThreadStatus(bestEffortClient, logger);
+  const status = new ThreadStatus(bestEffortClient, logger, { afterMs: opts.statusAfterMs ?? 300 });
   const stopSteps = sentinel.runner.onStep(status.onStep);
   registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status });
   // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.

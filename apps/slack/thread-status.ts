@@ -60,7 +60,20 @@ export class ThreadStatus {
   private readonly titles = new Map<string, { title: string; initiator: string }>();
   private readonly unavailable = { status: new Set<Kind>(), session: new Set<Kind>() };
 
-  constructor(private readonly client: webApi.WebClient, private readonly logger: Logger) {}
+  /** Turns that began less than `afterMs` ago: what they would show, held back until then. */
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; step: Exclude<TurnStep, { step: 'ended' }> }>();
+  /** Method → until when Slack asked us to hold off (a 429's Retry-After). */
+  private readonly holdOff = new Map<'status' | 'session', number>();
+
+  /**
+   * `afterMs`: a turn's status line and session are shown only once it has run this long (an answer that
+   * comes sooner is its own feedback, and a busy workspace is spared five calls per message).
+   */
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly logger: Logger,
+    private readonly opts: { afterMs: number } = { afterMs: 0 },
+  ) {}
 
   /** The request a turn is about to handle, so the session it opens is named after it. */
   titled(conversationId: string, request: string, initiator: string): void {
@@ -72,23 +85,49 @@ export class ThreadStatus {
   readonly onStep = (s: TurnStep): void => {
     const thread = threadOf(s.conversationId);
     if (!thread) return;
-    const kind = kindOf(thread);
+    const held = this.pending.get(s.conversationId);
     if (s.step === 'ended') {
       this.titles.delete(s.conversationId);
+      if (held) {
+        // Ended before anything was shown: nothing to show, nothing to undo.
+        clearTimeout(held.timer);
+        this.pending.delete(s.conversationId);
+        return;
+      }
       if (this.showing.delete(s.conversationId)) this.send(s.conversationId, thread, { what: 'status', status: '' });
       if (this.processing.delete(s.conversationId)) this.send(s.conversationId, thread, { what: 'session', status: 'active' });
       return;
     }
-    if (!this.processing.has(s.conversationId) && !this.unavailable.session.has(kind)) {
+    if (held) {
+      held.step = s;
+      return;
+    }
+    if (this.opts.afterMs > 0 && !this.showing.has(s.conversationId) && !this.processing.has(s.conversationId)) {
+      const timer = setTimeout(() => {
+        const latest = this.pending.get(s.conversationId);
+        this.pending.delete(s.conversationId);
+        if (latest) this.show(thread, latest.step);
+      }, this.opts.afterMs);
+      timer.unref();
+      this.pending.set(s.conversationId, { timer, step: s });
+      return;
+    }
+    this.show(thread, s);
+  };
+
+  private show(thread: SlackThread, s: Exclude<TurnStep, { step: 'ended' }>): void {
+    const kind = kindOf(thread);
+    const held = (what: 'status' | 'session') => this.unavailable[what].has(kind) || (this.holdOff.get(what) ?? 0) > Date.now();
+    if (!this.processing.has(s.conversationId) && !held('session')) {
       this.processing.add(s.conversationId);
       const named = this.titles.get(s.conversationId);
       this.titles.delete(s.conversationId);
       this.send(s.conversationId, thread, { what: 'session', status: 'processing', title: named?.title, initiator: named?.initiator });
     }
-    if (this.unavailable.status.has(kind)) return;
+    if (held('status')) return;
     this.showing.add(s.conversationId);
     this.send(s.conversationId, thread, { what: 'status', status: s.step === 'reading' ? READING : runningStatus(s.tool, s.args) });
-  };
+  }
 
   /** Moves a thread's session off `processing` when nothing runs there (a Stop pressed after a restart). */
   release(conversationId: string): void {
@@ -116,7 +155,7 @@ export class ThreadStatus {
     const unavailable = this.unavailable[call.what];
     // Undoing is still sent after the kind was found unavailable: what came before may have shown.
     const undo = call.what === 'status' ? call.status === '' : call.status === 'active';
-    if (!undo && unavailable.has(kind)) return;
+    if (!undo && (unavailable.has(kind) || (this.holdOff.get(call.what) ?? 0) > Date.now())) return;
     try {
       if (call.what === 'status') {
         await this.client.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.threadTs, status: call.status });
@@ -130,6 +169,13 @@ export class ThreadStatus {
         });
       }
     } catch (err) {
+      const retryAfter = (err as { retryAfter?: unknown }).retryAfter;
+      if (typeof retryAfter === 'number') {
+        // Rate limited: showing progress is not worth waiting for; undoing is still tried.
+        this.holdOff.set(call.what, Date.now() + retryAfter * 1000);
+        this.logger.debug({ what: call.what, retryAfter }, 'thread status calls rate limited; holding off');
+        return;
+      }
       const code = platformError(err);
       if (code && NEVER_HERE.has(code)) {
         if (!unavailable.has(kind)) this.logger.info({ cause: code, kind, what: call.what }, `Slack refused a thread ${call.what}; no more in this kind of conversation until restart`);

@@ -19,14 +19,16 @@ export interface AgentFixture {
  * replaceable: the agent-surface tests need turns that are slow at a chosen point (an LLM still thinking,
  * a tool still running) to watch status lines and to press Stop in the middle.
  */
-export async function agentFixture(opts: { llm?: LlmProvider; backends?: (b: Backends) => Backends; loopback?: LoopbackOptions; env?: Record<string, string> } = {}): Promise<AgentFixture> {
+export async function agentFixture(
+  opts: { llm?: LlmProvider; backends?: (b: Backends) => Backends; loopback?: LoopbackOptions; env?: Record<string, string>; statusAfterMs?: number } = {},
+): Promise<AgentFixture> {
   const slack = await LoopbackSlack.start(opts.loopback);
   for (const p of Object.values(PEOPLE)) slack.addUser({ ...p });
   const dbPath = tempDbPath();
   const env: Record<string, string> = { ...slack.env(), SENTINEL_APPROVALS_CHANNEL: APPROVALS_CHANNEL, ...opts.env };
   const sentinel = openSentinel({ db: dbPath, env, llm: opts.llm, backends: opts.backends });
   const settings = slackSettings(loadConfig({ SENTINEL_DB: dbPath, ...env }));
-  const app = await startSlackApp({ settings, sentinel, logger: silentLogger, socket: { clientPingTimeout: 200 }, outboxPollMs: 100 });
+  const app = await startSlackApp({ settings, sentinel, logger: silentLogger, socket: { clientPingTimeout: 200 }, outboxPollMs: 100, statusAfterMs: opts.statusAfterMs ?? 0 });
   return {
     slack,
     sentinel,
