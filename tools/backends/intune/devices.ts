@@ -1,5 +1,5 @@
 import { fail, ok, type BackendResult, type CommandReceipt, type Devices, type RemoteCommand } from '../types';
-import { backoffMs, logged, type HttpOutcome } from '../jira/http';
+import { backoffMs, logged, type HttpOutcome } from '../http';
 import { ACTION, alreadyUnderway, toDevice, type ManagedDeviceJson } from './device';
 import { BACKEND, graphFailure } from './errors';
 import { graphClient, type IntuneSettings } from './graph';

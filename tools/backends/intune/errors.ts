@@ -1,5 +1,5 @@
+import { codedFailure, type HttpOutcome } from '../http';
 import { fail, type BackendResult } from '../types';
-import type { HttpOutcome } from '../jira/http';
 
 // Microsoft's answers as Sentinel's coded errors, in words a requester can read and IT can act on.
 // The vendor's code, text and request id go only into `detail` (IT's logs).
@@ -16,20 +16,24 @@ export function graphErrorText(body: unknown): string {
 
 /** A failed Graph call. `doing` completes "Intune does not let Sentinel …" ("read devices"). */
 export function graphFailure<T>(o: HttpOutcome, doing: string, permission: string): BackendResult<T> {
-  if (o.kind === 'timeout') return fail(BACKEND, 'unavailable', 'Intune did not answer in time: try again in a few minutes, or ask IT.', 'timeout');
-  if (o.kind === 'network') return fail(BACKEND, 'unavailable', 'Sentinel could not reach Microsoft Graph: try again later, or ask IT to check GRAPH_API_URL.', o.cause);
-  const { status, body } = o.response;
-  const detail = `HTTP ${status}${graphErrorText(body) ? `: ${graphErrorText(body)}` : ''}`;
-  if (status === 401) return fail(BACKEND, 'forbidden', "Microsoft Graph refused Sentinel's token: ask IT to check INTUNE_TENANT_ID, INTUNE_CLIENT_ID and INTUNE_CLIENT_SECRET.", detail);
-  if (status === 403) {
-    return fail(BACKEND, 'forbidden', `Intune does not let Sentinel ${doing}: ask IT to grant the app ${permission} (application permission, with admin consent).`, detail);
-  }
-  if (status === 404) return fail(BACKEND, 'not_found', 'Intune has no such device.', detail);
-  if (status === 429) return fail(BACKEND, 'rate_limited', 'Intune is limiting how often Sentinel may call it: try again in a few minutes.', detail);
-  if (status >= 500) return fail(BACKEND, 'unavailable', 'Intune is having problems right now: try again later, or ask IT.', detail);
-  if (status === 400) return fail(BACKEND, 'conflict', "Intune refused what Sentinel sent: ask IT (details in Sentinel's log).", detail);
-  return fail(BACKEND, 'unavailable', `Intune answered with an unexpected error (HTTP ${status}): ask IT.`, detail);
+  return codedFailure(o, {
+    backend: BACKEND,
+    timeout: 'Intune did not answer in time: try again in a few minutes, or ask IT.',
+    network: 'Sentinel could not reach Microsoft Graph: try again later, or ask IT to check GRAPH_API_URL.',
+    unauthorized: "Microsoft Graph refused Sentinel's token: ask IT to check INTUNE_TENANT_ID, INTUNE_CLIENT_ID and INTUNE_CLIENT_SECRET.",
+    forbidden: `Intune does not let Sentinel ${doing}: ask IT to grant the app ${permission} (application permission, with admin consent).`,
+    notFound: 'Intune has no such device.',
+    rateLimited: 'Intune is limiting how often Sentinel may call it: try again in a few minutes.',
+    failing: 'Intune is having problems right now: try again later, or ask IT.',
+    refused: "Intune refused what Sentinel sent: ask IT (details in Sentinel's log).",
+    refusedStatuses: [400],
+    unexpected: (status) => `Intune answered with an unexpected error (HTTP ${status}): ask IT.`,
+    detail: graphDetail,
+  });
 }
+
+/** Status and Graph's error code, text and request id, for IT's logs. */
+export const graphDetail = ({ status, body }: { status: number; body: unknown }) => `HTTP ${status}${graphErrorText(body) ? `: ${graphErrorText(body)}` : ''}`;
 
 /** The token endpoint's OAuth error (`{error, error_description: "AADSTS…", error_codes}`), in plain words. */
 export function tokenFailure<T>(o: HttpOutcome): BackendResult<T> {

@@ -1,5 +1,5 @@
 import { ok, type BackendResult } from '../types';
-import { DEFAULT_HTTP, send, type HttpOptions, type HttpOutcome, type HttpRequest } from '../jira/http';
+import { DEFAULT_HTTP, send, type HttpOptions, type HttpOutcome, type HttpRequest } from '../http';
 import { tokenSource } from './token';
 
 // Microsoft Graph calls with the app's token. A 401 (token revoked or expired early) drops the cached

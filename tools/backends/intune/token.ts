@@ -1,5 +1,5 @@
 import { ok, type BackendResult } from '../types';
-import { logged, send, type HttpOptions } from '../jira/http';
+import { logged, send, type HttpOptions } from '../http';
 import { tokenFailure } from './errors';
 
 // The app-only access token: the OAuth 2.0 client-credentials grant at the Microsoft identity

@@ -1,4 +1,4 @@
-import { DEFAULT_HTTP, send, type HttpOptions, type HttpOutcome, type HttpRequest } from './http';
+import { DEFAULT_HTTP, send, type HttpOptions, type HttpOutcome, type HttpRequest } from '../http';
 
 // Jira Cloud REST v3 over basic auth (the API user's email and API token). The token is only ever in
 // the Authorization header of the request, never in a log line or an error.

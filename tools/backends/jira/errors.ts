@@ -1,5 +1,5 @@
-import { fail, type BackendResult } from '../types';
-import type { HttpOutcome } from './http';
+import { codedFailure, type HttpOutcome } from '../http';
+import type { BackendResult } from '../types';
 
 // Jira's answers as Sentinel's coded errors, in words a requester can read and IT can act on. The
 // vendor's own text goes only into `detail` (IT's logs).
@@ -18,19 +18,21 @@ export function jiraErrorText(body: unknown): string {
 
 /** What a failed call means. `doing` completes "Jira does not let Sentinel …" ("open tickets"). */
 export function jiraFailure<T>(o: HttpOutcome, ctx: { doing: string; projectKey: string }): BackendResult<T> {
-  if (o.kind === 'timeout') return fail(BACKEND, 'unavailable', 'Jira did not answer in time: try again in a few minutes, or ask IT.', 'timeout');
-  if (o.kind === 'network') return fail(BACKEND, 'unavailable', 'Sentinel could not reach Jira: try again later, or ask IT to check JIRA_BASE_URL.', o.cause);
-  const { status, body } = o.response;
-  const detail = `HTTP ${status}${jiraErrorText(body) ? `: ${jiraErrorText(body)}` : ''}`;
-  if (status === 401) return fail(BACKEND, 'forbidden', "Jira refused Sentinel's token: ask IT to check JIRA_EMAIL and JIRA_API_TOKEN.", detail);
-  if (status === 403) {
-    return fail(BACKEND, 'forbidden', `Jira does not let Sentinel's account ${ctx.doing} in project ${ctx.projectKey}: ask IT to give it that permission.`, detail);
-  }
-  if (status === 404) return fail(BACKEND, 'not_found', `Jira has no project ${ctx.projectKey} that Sentinel can see: ask IT to check JIRA_PROJECT_KEY and JIRA_BASE_URL.`, detail);
-  if (status === 429) return fail(BACKEND, 'rate_limited', 'Jira is limiting how often Sentinel may call it: try again in a few minutes.', detail);
-  if (status >= 500) return fail(BACKEND, 'unavailable', 'Jira is having problems right now: try again later, or ask IT.', detail);
-  if (status === 400) {
-    return fail(BACKEND, 'conflict', `Jira refused what Sentinel sent: ask IT to check the ${ctx.projectKey} project's required fields (details in Sentinel's log).`, detail);
-  }
-  return fail(BACKEND, 'unavailable', `Jira answered with an unexpected error (HTTP ${status}): ask IT.`, detail);
+  return codedFailure(o, {
+    backend: BACKEND,
+    timeout: 'Jira did not answer in time: try again in a few minutes, or ask IT.',
+    network: 'Sentinel could not reach Jira: try again later, or ask IT to check JIRA_BASE_URL.',
+    unauthorized: "Jira refused Sentinel's token: ask IT to check JIRA_EMAIL and JIRA_API_TOKEN.",
+    forbidden: `Jira does not let Sentinel's account ${ctx.doing} in project ${ctx.projectKey}: ask IT to give it that permission.`,
+    notFound: `Jira has no project ${ctx.projectKey} that Sentinel can see: ask IT to check JIRA_PROJECT_KEY and JIRA_BASE_URL.`,
+    rateLimited: 'Jira is limiting how often Sentinel may call it: try again in a few minutes.',
+    failing: 'Jira is having problems right now: try again later, or ask IT.',
+    refused: `Jira refused what Sentinel sent: ask IT to check the ${ctx.projectKey} project's required fields (details in Sentinel's log).`,
+    refusedStatuses: [400],
+    unexpected: (status) => `Jira answered with an unexpected error (HTTP ${status}): ask IT.`,
+    detail: jiraDetail,
+  });
 }
+
+/** Status and Jira's own error text, for IT's logs. */
+export const jiraDetail = ({ status, body }: { status: number; body: unknown }) => `HTTP ${status}${jiraErrorText(body) ? `: ${jiraErrorText(body)}` : ''}`;

@@ -2,7 +2,7 @@ import { ok, type BackendResult, type Ticket, type Tickets } from '../types';
 import { jiraClient, type JiraSettings } from './client';
 import { describeIssue } from './description';
 import { BACKEND, jiraFailure } from './errors';
-import { backoffMs, DEFAULT_HTTP, logged, type HttpOutcome } from './http';
+import { backoffMs, DEFAULT_HTTP, logged, type HttpOutcome } from '../http';
 import { ISSUE_FIELDS, jiraPriority, toTicket, type JiraIssueJson } from './issue';
 import { keyLabel, requesterLabel, SENTINEL_LABEL } from './labels';
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { IDEMPOTENT_METHODS, logged, rateLimitResetMs, retryAfterMs, send, type HttpOptions, type HttpRequest } from '../http';
 import { ok, type BackendResult } from '../types';
-import { detailOf, oktaFailure, oktaUnreachable, type OktaErrorBody } from './errors';
+import { oktaDetail, oktaFailure, oktaUnreachable } from './errors';
 
 export interface OktaHttpOptions {
   orgUrl: string;
@@ -12,6 +13,7 @@ export interface OktaHttpOptions {
   maxRetries?: number;
   /** The longest Sentinel waits for a rate limit to reset before giving up with `rate_limited`. */
   maxWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface OktaCall {
@@ -25,33 +27,17 @@ export interface OktaAnswer<T> {
   headers: Headers;
 }
 
-/** GET, PUT and DELETE change nothing more when repeated; a POST (reset_password) does: it sends another email. */
-const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 const MAX_PAGES = 50;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * How long to wait after a 429: until `X-Rate-Limit-Reset` (UTC epoch seconds) by the server's clock
- * (`Date`), plus a second, as Okta's SDK does; else `Retry-After`; null when the headers make no sense
- * (a duplicated reset header, which the SDK also refuses to act on).
+ * How long Okta says to wait after a 429: until `X-Rate-Limit-Reset` (UTC epoch seconds) by the server's
+ * clock (`Date`), plus a second, as Okta's SDK does; else `Retry-After`; null when the headers make no
+ * sense (a duplicated reset header, which the SDK also refuses to act on) or say nothing.
  */
 export function rateLimitWaitMs(headers: Headers, now = Date.now()): number | null {
-  const reset = headers.get('x-rate-limit-reset');
-  if (reset !== null) {
-    if (reset.includes(',')) return null;
-    const resetMs = Number(reset) * 1000;
-    const serverNow = Date.parse(headers.get('date') ?? '') || now;
-    return Number.isFinite(resetMs) ? Math.max(0, resetMs - serverNow) + 1000 : null;
-  }
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter !== null) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const at = Date.parse(retryAfter);
-    return Number.isFinite(at) ? Math.max(0, at - now) : null;
-  }
-  return 1000;
+  const reset = rateLimitResetMs(headers, now);
+  if (reset !== null) return reset === Infinity ? null : reset;
+  return retryAfterMs(headers, now);
 }
 
 /** The `rel="next"` target of a (possibly joined) `Link` header. */
@@ -65,86 +51,61 @@ export function nextLink(link: string | null): string | null {
 }
 
 /**
- * Okta's Management API over global fetch: `Authorization: SSWS <token>`, a timeout per attempt,
- * retries with backoff on 429 (always: the call was not processed) and on 5xx or no answer (only for
- * idempotent methods: a reset_password POST that may have happened is never sent again). Failures come
- * back as coded errors in plain words; the token never leaves the Authorization header.
+ * Okta's Management API through the adapters' HTTP helper (tools/backends/http.ts):
+ * `Authorization: SSWS <token>`, a timeout per attempt, retries with backoff on 429 (always, after
+ * `X-Rate-Limit-Reset`: the call was not processed) and on 5xx or no answer (only for idempotent
+ * methods: a reset_password POST that may have happened is never sent again), a retry marked with
+ * `X-Okta-Retry-For`/`X-Okta-Retry-Count` as Okta asks. Failures come back as coded errors in plain
+ * words; the token never leaves the Authorization header.
  */
 export class OktaHttp {
   private readonly origin: string;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly maxWaitMs: number;
+  private readonly http: HttpOptions;
 
   constructor(private readonly opts: OktaHttpOptions) {
     this.origin = new URL(opts.orgUrl).origin;
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
-    this.maxRetries = opts.maxRetries ?? 2;
-    this.maxWaitMs = opts.maxWaitMs ?? 15_000;
+    this.http = {
+      backend: 'okta',
+      timeoutMs: opts.timeoutMs ?? 10_000,
+      maxRetries: opts.maxRetries ?? 2,
+      baseDelayMs: 250,
+      maxDelayMs: opts.maxWaitMs ?? 15_000,
+      rateLimitReset: true,
+      retryHeaders: (n, answers): Record<string, string> => {
+        const first = answers.map((a) => a.headers.get('x-okta-request-id')).find(Boolean);
+        return first ? { 'X-Okta-Retry-For': first, 'X-Okta-Retry-Count': String(n - 1) } : {};
+      },
+      errorDetail: oktaDetail,
+      logger: opts.logger,
+      sleep: opts.sleep,
+    };
   }
 
-  async request<T>(method: string, pathAndQuery: string, call: OktaCall = {}): Promise<BackendResult<OktaAnswer<T | null>>> {
+  async request<T>(method: HttpRequest['method'], pathAndQuery: string, call: OktaCall = {}): Promise<BackendResult<OktaAnswer<T | null>>> {
     const url = pathAndQuery.startsWith('http') ? pathAndQuery : `${this.origin}${pathAndQuery}`;
     // The token goes only to the configured org, whatever a Link header says.
     if (new URL(url).origin !== this.origin) return oktaUnreachable(`refused to follow a link off ${this.origin}`);
     const path = new URL(url).pathname;
-    let firstRequestId: string | null = null;
-    for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = {
-        Authorization: `SSWS ${this.opts.apiToken}`,
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'User-Agent': 'sentinel-it-agent',
-      };
-      if (attempt > 0 && firstRequestId) {
-        headers['X-Okta-Retry-For'] = firstRequestId;
-        headers['X-Okta-Retry-Count'] = String(attempt);
-      }
-      let res: Response;
-      try {
-        res = await fetch(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
-      } catch (err) {
-        const why = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (err as Error).message;
-        // No answer: a POST may have been processed, so only an idempotent call is sent again.
-        if (IDEMPOTENT.has(method) && attempt < this.maxRetries) {
-          this.opts.logger?.warn({ okta: { method, path, attempt, why } }, 'Okta did not answer; retrying');
-          await sleep(this.backoff(attempt));
-          continue;
-        }
-        this.opts.logger?.warn({ okta: { method, path, attempt, why } }, 'Okta did not answer');
-        return oktaUnreachable(`${method} ${path}: ${why}`);
-      }
-      const requestId = res.headers.get('x-okta-request-id');
-      firstRequestId ??= requestId;
-      const text = await res.text().catch(() => '');
-      if (res.ok) {
-        let body: T | null = null;
-        if (text) {
-          try {
-            body = JSON.parse(text) as T;
-          } catch {
-            return oktaFailure(502, null, requestId);
-          }
-        }
-        return ok({ status: res.status, body, headers: res.headers });
-      }
-      const errorBody = parseError(text);
-      if (res.status === 429 && attempt < this.maxRetries) {
-        const wait = rateLimitWaitMs(res.headers);
-        if (wait !== null && wait <= this.maxWaitMs) {
-          this.opts.logger?.warn({ okta: { method, path, attempt, waitMs: wait, detail: detailOf(429, errorBody, requestId) } }, 'Okta rate limit; waiting for its reset');
-          await sleep(wait);
-          continue;
-        }
-      }
-      if (res.status >= 500 && IDEMPOTENT.has(method) && attempt < this.maxRetries) {
-        this.opts.logger?.warn({ okta: { method, path, attempt, detail: detailOf(res.status, errorBody, requestId) } }, 'Okta failed; retrying');
-        await sleep(this.backoff(attempt));
-        continue;
-      }
-      if (res.status !== 404) this.opts.logger?.warn({ okta: { method, path, detail: detailOf(res.status, errorBody, requestId) } }, 'Okta refused a call');
-      return oktaFailure(res.status, errorBody, requestId, call.notFound);
+    const what = `${method} ${path}`;
+    const o = await send(this.http, {
+      method,
+      url,
+      headers: { Authorization: `SSWS ${this.opts.apiToken}`, Accept: 'application/json', 'Content-Type': 'application/json', 'User-Agent': 'sentinel-it-agent' },
+      // A POST (reset_password) sends another email when repeated: only a 429, which Okta answers before acting, is retried.
+      retry: IDEMPOTENT_METHODS.has(method) ? 'read' : 'throttle',
+      what,
+    });
+    if (o.kind === 'timeout') return logged(oktaUnreachable(`${what}: no answer within ${this.http.timeoutMs} ms`), this.opts.logger, what);
+    if (o.kind === 'network') return logged(oktaUnreachable(`${what}: ${o.cause}`), this.opts.logger, what);
+    const res = o.response;
+    if (res.status < 400) {
+      // An answer that is not JSON is no answer Sentinel can use.
+      if (typeof res.body === 'string') return logged(oktaFailure({ ...res, status: 502, body: null }), this.opts.logger, what);
+      return ok({ status: res.status, body: (res.body ?? null) as T | null, headers: res.headers });
     }
+    const failure = oktaFailure<OktaAnswer<T | null>>(res, call.notFound);
+    // A 404 is often an answer (no such user): the caller decides whether it is worth a line.
+    return res.status === 404 ? failure : logged(failure, this.opts.logger, what);
   }
 
   async get<T>(pathAndQuery: string, call?: OktaCall): Promise<BackendResult<T | null>> {
@@ -163,18 +124,5 @@ export class OktaHttp {
       next = nextLink(r.value.headers.get('link'));
     }
     return ok(out);
-  }
-
-  private backoff(attempt: number): number {
-    return Math.min(4000, 250 * 2 ** attempt) + Math.floor(Math.random() * 100);
-  }
-}
-
-function parseError(text: string): OktaErrorBody | null {
-  try {
-    const body = JSON.parse(text) as unknown;
-    return body && typeof body === 'object' ? (body as OktaErrorBody) : null;
-  } catch {
-    return null;
   }
 }
