@@ -39,6 +39,8 @@ export function utcClock(at: number): string {
 
 interface NoticeGrant {
   userId: string;
+  /** The grantee's name as the directory gives it, for a grant someone asked for someone else. */
+  userName?: string | null;
   system: string;
   level: string;
   requester: string | null;
@@ -47,7 +49,7 @@ interface NoticeGrant {
 
 /** "Your read access" for the person who asked for their own access; "alice's read access" otherwise. */
 function whose(g: NoticeGrant): string {
-  return g.requester === null || g.requester === g.userId ? 'Your' : `${g.userId}'s`;
+  return g.requester === null || g.requester === g.userId ? 'Your' : `${g.userName || g.userId}'s`;
 }
 
 function inAbout(ms: number): string {

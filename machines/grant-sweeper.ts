@@ -66,7 +66,17 @@ async function othersInForce(deps: GrantSweepDeps, row: GrantScheduleRow, at: nu
   }
 }
 
-const noticeFor = (row: GrantScheduleRow) => ({ userId: row.userId, system: row.system, level: row.level, requester: row.requester, revokeAt: row.revokeAt });
+/** What a notice says about the grant; someone else's grant names them as the directory does (an Okta id means nothing to people). */
+async function noticeFor(deps: GrantSweepDeps, row: GrantScheduleRow) {
+  const base = { userId: row.userId, system: row.system, level: row.level, requester: row.requester, revokeAt: row.revokeAt };
+  if (row.requester === null || row.requester === row.userId) return base;
+  try {
+    const found = await deps.backends.directory.find(row.userId);
+    return { ...base, userName: found.ok ? (found.value?.name ?? null) : null };
+  } catch {
+    return base;
+  }
+}
 const auditFields = (row: GrantScheduleRow) => ({ grant: row.grantId, user: row.userId, system: row.system, level: row.level });
 
 /** Writes a notice into the grant's thread, when a transport delivers that thread from the outbox. Inside the caller's transaction. */
@@ -88,7 +98,7 @@ async function warn(deps: GrantSweepDeps, batch: number): Promise<number> {
       const others = await othersInForce(deps, row, at);
       if (others && coveredBy(row, others, row.grantId)) say = false;
     }
-    const text = warningNotice(noticeFor(row), at);
+    const text = say ? warningNotice(await noticeFor(deps, row), at) : '';
     const did = transact(db, () => {
       if (!markWarned(db, row.grantId, at)) return false;
       if (!say) return false;
@@ -133,11 +143,12 @@ async function revokeDue(deps: GrantSweepDeps, opts: GrantSweepOptions, batch: n
     // Access another grant still gives (an extension) has not ended: nothing to tell.
     const others = grant ? await othersInForce(deps, row, at) : null;
     const extended = !!others && coveredBy(row, others, row.grantId);
+    const ended = grant && !extended ? endedNotice(await noticeFor(deps, row)) : null;
     const did = transact(db, () => {
       if (!markRevoked(db, row.grantId, opts.owner, at)) return false;
       // No such grant at the backend (its grant never happened, e.g. Okta refused the PUT): nothing ended.
       if (!grant) return false;
-      const told = !extended && notify(deps, row, 'ended', endedNotice(noticeFor(row)));
+      const told = ended !== null && notify(deps, row, 'ended', ended);
       appendAudit(db, { kind: 'grant_revoked', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), attempts: row.attempts + 1, told, ...(extended ? { extended: true } : {}) } }, at);
       return true;
     });
