@@ -248,6 +248,16 @@ export class LoopbackSlack {
     return { envelopeId, ackMs: ackedAt - sentAt };
   }
 
+  /**
+   * Slack finalizes streams it has not heard from (reported at about five minutes, sometimes sooner): every
+   * stream still open stops accepting appends, and they answer `message_not_in_streaming_state`.
+   */
+  expireStreams(): number {
+    let n = 0;
+    for (const m of this.state.messages) if (m.stream?.streaming) (m.stream.streaming = false), n++;
+    return n;
+  }
+
   /** Sends an events_api envelope; redelivers it under the same event_id while it goes unacked. Returns the event_id. */
   deliverEvent(event: Record<string, unknown>, opts: { eventId?: string; retryAttempt?: number } = {}): string {
     const eventId = opts.eventId ?? `Ev${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;

@@ -27,6 +27,8 @@ export interface PostedMessage {
   reactions: Set<string>;
   /** performance.now() when it was posted (latency measurements). */
   postedAt?: number;
+  /** A streamed message (chat.startStream): still accepting appends while `streaming`, in one mode. */
+  stream?: { streaming: boolean; mode: 'markdown' | 'chunks'; appends: number };
 }
 
 export interface Ephemeral {

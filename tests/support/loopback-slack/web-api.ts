@@ -38,7 +38,12 @@ const AGENT_SCOPES: Record<string, string[]> = {
   'assistant.threads.setSuggestedPrompts': ['assistant:write'],
   'assistant.threads.setTitle': ['assistant:write'],
   'agents.sessions.setStatus': ['chat:write'],
+  'chat.startStream': ['chat:write'],
+  'chat.appendStream': ['chat:write'],
+  'chat.stopStream': ['chat:write'],
 };
+/** chat.startStream / appendStream: markdown_text up to 12,000 characters. */
+const MAX_STREAM_TEXT = 12_000;
 const SESSION_STATUSES = new Set(['active', 'processing', 'suspended', 'closed']);
 
 /** Form bodies carry objects as JSON strings and booleans as "true"/"false", as Slack receives them. */
@@ -53,7 +58,7 @@ function parseBody(raw: string, contentType: string | undefined): Params {
 
 const fail = (error: string): Answer => ({ ok: false, error });
 /** A stored message as the Web API returns it: metadata only when the reader asked for all of it. */
-const wire = ({ reactions: _r, updates: _u, postedAt: _p, metadata, ...m }: PostedMessage, withMetadata: boolean) => (withMetadata && metadata ? { ...m, metadata } : m);
+const wire = ({ reactions: _r, updates: _u, postedAt: _p, stream: _s, metadata, ...m }: PostedMessage, withMetadata: boolean) => (withMetadata && metadata ? { ...m, metadata } : m);
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const isPrompt = (p: unknown): p is { title: string; message: string } =>
   typeof p === 'object' && p !== null && typeof (p as { title?: unknown }).title === 'string' && typeof (p as { message?: unknown }).message === 'string' && (p as { title: string }).title.length > 0 && (p as { message: string }).message.length > 0;
@@ -83,6 +88,15 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
   /** A conversation the bot can act in: a DM with a known user, or a channel it is a member of. */
   const knownChannel = (channel: string | undefined): channel is string =>
     !!channel && (channel.startsWith('D') ? state.users.has(channel.slice(1)) : /^[CG]/.test(channel) && !state.channelsWithoutBot.has(channel));
+
+  /** The streamed message an append/stop names, or the error Slack gives for it. */
+  const streamed = (p: Params): { ok: true; m: PostedMessage } | { ok: false; answer: Answer } => {
+    const m = state.find(str(p.channel) ?? '', str(p.ts) ?? '');
+    if (!m) return { ok: false, answer: fail('message_not_found') };
+    if (m.user !== id.botUserId) return { ok: false, answer: fail('message_not_owned_by_app') };
+    if (!m.stream?.streaming) return { ok: false, answer: fail('message_not_in_streaming_state') };
+    return { ok: true, m };
+  };
 
   const setStatus = (channel: string, threadTs: string, status: string, by: 'call' | 'reply') => {
     state.statuses.set(`${channel}/${threadTs}`, status);
@@ -209,6 +223,64 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       if (threadTs === undefined || !state.find(channel, threadTs)) return fail(threadTs === undefined ? 'invalid_arguments' : 'invalid_thread_ts');
       state.suggestedPrompts.set(`${channel}/${threadTs}`, shown);
       return { ok: true };
+    },
+    // https://docs.slack.dev/reference/methods/chat.startStream — a reply in a thread; in channels the
+    // recipient (user and team) is required; markdown_text or chunks, not both.
+    'chat.startStream': (p) => {
+      const channel = str(p.channel);
+      const threadTs = str(p.thread_ts);
+      if (!channel || !threadTs) return fail('invalid_arguments');
+      if (p.markdown_text !== undefined && p.chunks !== undefined) return fail('cannot_provide_both_markdown_text_and_chunks');
+      if (p.chunks !== undefined && !Array.isArray(p.chunks)) return fail('invalid_chunks');
+      const text = str(p.markdown_text) ?? '';
+      if (text.length > MAX_STREAM_TEXT) return fail('msg_too_long');
+      if (!knownChannel(channel)) return fail(state.channelsWithoutBot.has(channel) ? 'not_in_channel' : 'channel_not_found');
+      if (!channel.startsWith('D')) {
+        if (!str(p.recipient_user_id)) return fail('missing_recipient_user_id');
+        if (!str(p.recipient_team_id)) return fail('missing_recipient_team_id');
+      }
+      if (!state.find(channel, threadTs)) return fail('invalid_thread_ts');
+      const m: PostedMessage = {
+        channel,
+        ts: state.nextTs(),
+        thread_ts: threadTs,
+        user: id.botUserId,
+        bot_id: id.botId,
+        text,
+        updates: 0,
+        reactions: new Set(),
+        postedAt: performance.now(),
+        stream: { streaming: true, mode: p.chunks !== undefined ? 'chunks' : 'markdown', appends: 0 },
+      };
+      state.add(m);
+      return { ok: true, channel, ts: m.ts };
+    },
+    // https://docs.slack.dev/reference/methods/chat.appendStream
+    'chat.appendStream': (p) => {
+      const found = streamed(p);
+      if (!found.ok) return found.answer;
+      const m = found.m;
+      if (p.markdown_text !== undefined && p.chunks !== undefined) return fail('cannot_provide_both_markdown_text_and_chunks');
+      if ((p.chunks !== undefined ? 'chunks' : 'markdown') !== m.stream!.mode) return fail('streaming_mode_mismatch');
+      const text = str(p.markdown_text) ?? '';
+      if (text.length > MAX_STREAM_TEXT) return fail('msg_too_long');
+      m.text += text;
+      m.stream!.appends += 1;
+      return { ok: true, channel: m.channel, ts: m.ts };
+    },
+    // https://docs.slack.dev/reference/methods/chat.stopStream — optional last text, blocks after it (≤50).
+    'chat.stopStream': (p) => {
+      const found = streamed(p);
+      if (!found.ok) return found.answer;
+      const m = found.m;
+      if (p.markdown_text !== undefined && m.stream!.mode !== 'markdown') return fail('streaming_mode_mismatch');
+      if (p.blocks !== undefined && (!Array.isArray(p.blocks) || p.blocks.length > 50)) return fail('msg_blocks_too_many');
+      m.text += str(p.markdown_text) ?? '';
+      if (Array.isArray(p.blocks)) m.blocks = p.blocks as PostedMessage['blocks'];
+      if (p.metadata && typeof p.metadata === 'object') m.metadata = p.metadata as Record<string, unknown>;
+      m.stream!.streaming = false;
+      opts.onBotPost(m);
+      return { ok: true, channel: m.channel, ts: m.ts, message: { text: m.text, blocks: m.blocks, streaming_state: 'completed' } };
     },
     // https://docs.slack.dev/reference/methods/agents.sessions.setStatus — title and initiator only when the
     // session is created; apps not subscribed to agent_session_stopped get a warning (their users see a spinner).

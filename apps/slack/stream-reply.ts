@@ -1,0 +1,77 @@
+import type { types, webApi } from '@slack/bolt';
+import { errorText } from './identity';
+
+export interface StreamTarget {
+  channel: string;
+  /** Streamed messages are always replies in a thread. */
+  threadTs: string;
+  /** Required by Slack when streaming in a channel (only that person sees the text arrive smoothly). */
+  recipientUserId?: string;
+  recipientTeamId?: string;
+}
+
+export type StreamOutcome =
+  | { kind: 'streamed'; ts: string }
+  /** The stream failed (refused, expired, rate limited): the whole text was posted or written over it instead. */
+  | { kind: 'fell_back'; ts: string | undefined; cause: string };
+
+/**
+ * Posts an answer as it is written: `chat.startStream` with the first piece, `chat.appendStream` for the
+ * rest, `chat.stopStream` with the blocks that follow it (feedback buttons) and the session's next status.
+ * A stream Slack refuses or ends early (`message_not_in_streaming_state` after its expiry, a 429, a
+ * channel that does not take streams) falls back to the plain Web API with the whole text: the streamed
+ * message is overwritten with it (`chat.update`), or, when none was started or it cannot be, the text is
+ * posted in the thread (`chat.postMessage`). Either way the thread ends up with the full answer.
+ *
+ * Not yet wired to turns: replies are posted from the outbox (apps/slack/delivery.ts), and an LLM that
+ * writes summaries piece by piece needs the provider to stream; this is the Slack half, tested against
+ * the loopback Slack.
+ */
+export async function streamReply(
+  client: webApi.WebClient,
+  target: StreamTarget,
+  pieces: Iterable<string> | AsyncIterable<string>,
+  opts: { blocks?: types.KnownBlock[]; sessionStatus?: 'active' | 'suspended' | 'closed'; metadata?: { event_type: string; event_payload: Record<string, string | number | boolean> } } = {},
+): Promise<StreamOutcome> {
+  const written: string[] = [];
+  let ts: string | undefined;
+  let failure: unknown = null;
+  const recipient = target.recipientUserId && target.recipientTeamId ? { recipient_user_id: target.recipientUserId, recipient_team_id: target.recipientTeamId } : {};
+  for await (const piece of pieces) {
+    written.push(piece);
+    if (failure || !piece) continue;
+    try {
+      if (!ts) {
+        const started = await client.chat.startStream({ channel: target.channel, thread_ts: target.threadTs, markdown_text: piece, ...recipient });
+        ts = started.ts;
+        if (!ts) throw new Error('chat.startStream answered without a ts');
+      } else {
+        await client.chat.appendStream({ channel: target.channel, ts, markdown_text: piece });
+      }
+    } catch (err) {
+      // Keep reading: the fallback needs the whole text.
+      failure = err;
+    }
+  }
+  const full = written.join('');
+  if (!failure && ts) {
+    try {
+      await client.chat.stopStream({ channel: target.channel, ts, ...(opts.blocks ? { blocks: opts.blocks } : {}), ...(opts.sessionStatus ? { session_status: opts.sessionStatus } : {}), ...(opts.metadata ? { metadata: opts.metadata } : {}) });
+      return { kind: 'streamed', ts };
+    } catch (err) {
+      failure = err;
+    }
+  }
+  const cause = failure ? errorText(failure) : 'nothing to stream';
+  const text = full || ' ';
+  if (ts) {
+    try {
+      await client.chat.update({ channel: target.channel, ts, text, ...(opts.blocks ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }, ...opts.blocks] } : {}) });
+      return { kind: 'fell_back', ts, cause };
+    } catch {
+      // The streamed message cannot be written over: post the answer instead.
+    }
+  }
+  const posted = await client.chat.postMessage({ channel: target.channel, thread_ts: target.threadTs, text, ...(opts.blocks ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } }, ...opts.blocks] } : {}), ...(opts.metadata ? { metadata: opts.metadata } : {}) });
+  return { kind: 'fell_back', ts: posted.ts, cause };
+}
