@@ -60,19 +60,27 @@ async function main(): Promise<number> {
   }
   logger.info({ db: config.dbPath, llm: sentinel.llm.name }, 'Sentinel is running; press Ctrl-C to stop');
 
-  const sweep = async () => {
-    try {
-      await sentinel.runner.sweep();
-      pruneSlackMessages(sentinel.database.db, Date.now() - KEEP_MESSAGE_KEYS_MS);
-    } catch (err) {
-      logger.error({ err }, 'sweep failed; retrying at the next interval');
-    }
-  };
+  // Every minute: expired approvals, undelivered decisions, and the grant scheduler (warnings an hour
+  // before, revocations with backoff, notices in the thread). One sweep at a time: a slow backend makes
+  // a sweep skip its turn rather than run two at once; a stop waits for the one in flight to record what it did.
+  let sweeping: Promise<void> | null = null;
+  const sweep = () =>
+    (sweeping ??= (async () => {
+      try {
+        await sentinel.runner.sweep();
+        pruneSlackMessages(sentinel.database.db, Date.now() - KEEP_MESSAGE_KEYS_MS);
+      } catch (err) {
+        logger.error({ err }, 'sweep failed; retrying at the next interval');
+      } finally {
+        sweeping = null;
+      }
+    })());
   await sweep();
   const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
 
   if (!stopping.signal.aborted) await new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true }));
   clearInterval(timer);
+  await sweeping;
   await slack.stop().catch((err: unknown) => logger.error({ err }, 'error while disconnecting from Slack'));
   await sentinel.close();
   return 0;
