@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
+import { cliJson, jiraAndGraph } from './support/backend-env';
+import type { LoopbackGraph } from './support/graph-server';
 import { tempDbPath } from './support/harness';
-import { LoopbackGraph } from './support/graph-server';
-import { LoopbackJira } from './support/jira-server';
+import type { LoopbackJira } from './support/jira-server';
 import { runEntryAsync } from './support/processes';
 
 // End to end: the CLI as a child process with SENTINEL_TICKETS=jira and SENTINEL_MDM=intune, talking
@@ -11,39 +12,15 @@ import { runEntryAsync } from './support/processes';
 const GiB = 2 ** 30;
 let jira: LoopbackJira;
 let graph: LoopbackGraph;
+let close: () => Promise<void>;
 let env: Record<string, string>;
 
-const cli = async (args: string[]) => {
-  // Async: the loopback servers live in this process and must keep answering while the CLI runs.
-  const r = await runEntryAsync('apps/cli/main.ts', args, env);
-  if (r.code !== 0) throw new Error(`cli exited ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim()) as {
-    reply: string;
-    state: string;
-    proposals: Array<{ tool: string; args: Record<string, unknown>; decision: string }>;
-    executed: Array<{ tool: string; ok: boolean; output: Record<string, unknown> }>;
-    approvals: Array<{ id: string; status: string }>;
-  };
-};
+const cli = (args: string[]) => cliJson(args, env);
 
 beforeEach(async () => {
-  jira = await LoopbackJira.start({ projectKey: 'IT', firstNumber: 2001 });
-  graph = await LoopbackGraph.start();
-  env = {
-    SENTINEL_DB: tempDbPath(),
-    LOG_LEVEL: 'warn',
-    SENTINEL_TICKETS: 'jira',
-    JIRA_BASE_URL: jira.url,
-    JIRA_EMAIL: jira.email,
-    JIRA_API_TOKEN: jira.apiToken,
-    JIRA_PROJECT_KEY: jira.projectKey,
-    SENTINEL_MDM: 'intune',
-    INTUNE_TENANT_ID: graph.tenantId,
-    INTUNE_CLIENT_ID: graph.clientId,
-    INTUNE_CLIENT_SECRET: graph.clientSecret,
-    GRAPH_API_URL: graph.graphUrl,
-    GRAPH_LOGIN_URL: graph.loginUrl,
-  };
+  const vendors = await jiraAndGraph({ jira: { projectKey: 'IT', firstNumber: 2001 } });
+  ({ jira, graph, close } = vendors);
+  env = { SENTINEL_DB: tempDbPath(), LOG_LEVEL: 'warn', ...vendors.env };
   graph.addDevice({
     deviceName: 'LAPTOP-INTERN-01',
     userPrincipalName: 'intern@example.com',
@@ -59,11 +36,8 @@ beforeEach(async () => {
   graph.addDevice({ deviceName: 'LAPTOP-ALICE-01', userPrincipalName: 'alice@example.com' });
 });
 
-afterEach(async () => {
-  // Never the whole tenant, and never a secret on stderr or stdout (checked per run below).
-  expect(graph.violations).toEqual([]);
-  await Promise.all([jira.close(), graph.close()]);
-});
+// Never the whole tenant (close() checks), and never a secret on stderr or stdout (checked per run below).
+afterEach(() => close());
 
 test('"my laptop is slow": a diagnostic from Intune\'s fields, found by the requester\'s email', async () => {
   const r = await cli(['--as', 'intern', '--json', 'my laptop is slow']);

@@ -1,6 +1,7 @@
 import { APPROVE_ACTION } from '../apps/slack/blocks/approval-card';
-import { LoopbackGraph } from './support/graph-server';
-import { LoopbackJira } from './support/jira-server';
+import { jiraAndGraph } from './support/backend-env';
+import type { LoopbackGraph } from './support/graph-server';
+import type { LoopbackJira } from './support/jira-server';
 import { APPROVALS_CHANNEL, PEOPLE, slackFixture, type SlackFixture } from './support/slack-fixture';
 
 // End to end through the Slack app (the unmodified Bolt app against the loopback Slack) with
@@ -10,11 +11,12 @@ import { APPROVALS_CHANNEL, PEOPLE, slackFixture, type SlackFixture } from './su
 const GiB = 2 ** 30;
 let jira: LoopbackJira;
 let graph: LoopbackGraph;
+let closeVendors: () => Promise<void>;
 let f: SlackFixture;
 
 beforeEach(async () => {
-  jira = await LoopbackJira.start({ projectKey: 'IT', firstNumber: 3001 });
-  graph = await LoopbackGraph.start();
+  const vendors = await jiraAndGraph({ jira: { projectKey: 'IT', firstNumber: 3001 } });
+  ({ jira, graph, close: closeVendors } = vendors);
   graph.addDevice({
     deviceName: 'LAPTOP-ALICE-01',
     userPrincipalName: 'alice@example.com',
@@ -22,27 +24,12 @@ beforeEach(async () => {
     totalStorageSpaceInBytes: 128 * GiB,
     complianceState: 'compliant',
   });
-  f = await slackFixture({
-    env: {
-      SENTINEL_TICKETS: 'jira',
-      JIRA_BASE_URL: jira.url,
-      JIRA_EMAIL: jira.email,
-      JIRA_API_TOKEN: jira.apiToken,
-      JIRA_PROJECT_KEY: jira.projectKey,
-      SENTINEL_MDM: 'intune',
-      INTUNE_TENANT_ID: graph.tenantId,
-      INTUNE_CLIENT_ID: graph.clientId,
-      INTUNE_CLIENT_SECRET: graph.clientSecret,
-      GRAPH_API_URL: graph.graphUrl,
-      GRAPH_LOGIN_URL: graph.loginUrl,
-    },
-  });
+  f = await slackFixture({ env: vendors.env });
 });
 
 afterEach(async () => {
   await f.close();
-  expect(graph.violations).toEqual([]);
-  await Promise.all([jira.close(), graph.close()]);
+  await closeVendors();
 });
 
 test('in Slack: a diagnostic from Intune, a Jira ticket, and an approved wipe that is requested once', async () => {

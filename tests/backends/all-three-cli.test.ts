@@ -1,8 +1,6 @@
+import { cliJson, jiraAndGraph, oktaEnv, type JiraAndGraph } from '../support/backend-env';
 import { tempDbPath } from '../support/harness';
-import { LoopbackGraph } from '../support/graph-server';
-import { LoopbackJira } from '../support/jira-server';
 import type { OktaServer } from '../support/okta-server';
-import { runEntryAsync } from '../support/processes';
 import { oktaOrg } from './okta-world';
 
 // All three real backends at once, through the CLI as a child process: Okta says who people are,
@@ -10,50 +8,22 @@ import { oktaOrg } from './okta-world';
 
 let okta: OktaServer;
 let ids: Awaited<ReturnType<typeof oktaOrg>>['ids'];
-let jira: LoopbackJira;
-let graph: LoopbackGraph;
+let vendors: JiraAndGraph;
 let env: Record<string, string>;
 
-const cli = async (as: string, thread: string, text: string) => {
-  const r = await runEntryAsync('apps/cli/main.ts', ['--as', as, '--thread', thread, '--json', text], env);
-  if (r.code !== 0) throw new Error(`cli exited ${r.code}: ${r.stderr}`);
-  for (const secret of [okta.token, jira.apiToken, graph.clientSecret]) expect(r.stdout + r.stderr).not.toContain(secret);
-  return JSON.parse(r.stdout.trim()) as {
-    reply: string;
-    proposals: Array<{ tool: string; args: Record<string, unknown>; decision: string }>;
-    executed: Array<{ tool: string; ok: boolean; output: Record<string, unknown> }>;
-  };
-};
+const cli = (as: string, thread: string, text: string) =>
+  cliJson(['--as', as, '--thread', thread, '--json', text], env, [okta.token, vendors.jira.apiToken, vendors.graph.clientSecret]);
 
 beforeEach(async () => {
   ({ okta, ids } = await oktaOrg());
-  jira = await LoopbackJira.start({ projectKey: 'HELP', firstNumber: 7 });
-  graph = await LoopbackGraph.start();
-  graph.addDevice({ deviceName: 'LAPTOP-ALICE-01', userPrincipalName: 'alice@example.com' });
-  graph.addDevice({ deviceName: 'LAPTOP-INTERN-01', userPrincipalName: 'intern@example.com' });
-  env = {
-    SENTINEL_DB: tempDbPath(),
-    SENTINEL_LLM: 'offline',
-    SENTINEL_IDENTITY: 'okta',
-    OKTA_ORG_URL: okta.url,
-    OKTA_API_TOKEN: okta.token,
-    SENTINEL_TICKETS: 'jira',
-    JIRA_BASE_URL: jira.url,
-    JIRA_EMAIL: jira.email,
-    JIRA_API_TOKEN: jira.apiToken,
-    JIRA_PROJECT_KEY: jira.projectKey,
-    SENTINEL_MDM: 'intune',
-    INTUNE_TENANT_ID: graph.tenantId,
-    INTUNE_CLIENT_ID: graph.clientId,
-    INTUNE_CLIENT_SECRET: graph.clientSecret,
-    GRAPH_API_URL: graph.graphUrl,
-    GRAPH_LOGIN_URL: graph.loginUrl,
-  };
+  vendors = await jiraAndGraph({ jira: { projectKey: 'HELP', firstNumber: 7 } });
+  vendors.graph.addDevice({ deviceName: 'LAPTOP-ALICE-01', userPrincipalName: 'alice@example.com' });
+  vendors.graph.addDevice({ deviceName: 'LAPTOP-INTERN-01', userPrincipalName: 'intern@example.com' });
+  env = { SENTINEL_DB: tempDbPath(), SENTINEL_LLM: 'offline', ...oktaEnv(okta), ...vendors.env };
 });
 
 afterEach(async () => {
-  expect(graph.violations).toEqual([]);
-  await Promise.all([okta.stop(), jira.close(), graph.close()]);
+  await Promise.all([okta.stop(), vendors.close()]);
 });
 
 test('an Okta user locks their own Intune laptop; another employee may not lock it', async () => {

@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LoopbackVendor, sendJson, type InjectedFailure as VendorFailure, type RecordedRequest } from './vendor-server';
+
+export type { RecordedRequest } from './vendor-server';
 
 /**
  * Microsoft's identity platform and the Intune part of Microsoft Graph v1.0 on 127.0.0.1, with the
@@ -20,16 +22,6 @@ import type { AddressInfo } from 'node:net';
  * Graph errors are `{error: {code, message, innerError: {request-id, date}}}`; 429 carries
  * `Retry-After`. Every request is recorded; failures are injected with `fail()`.
  */
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: unknown;
-  rawBody: string;
-  at: number;
-}
 
 export interface DeviceActionResult {
   actionName: string;
@@ -60,16 +52,9 @@ export interface ManagedDevice {
   deviceActionResults: DeviceActionResult[];
 }
 
-export interface InjectedFailure {
-  method?: string;
-  path?: RegExp;
-  status?: number;
+export interface InjectedFailure extends VendorFailure {
   /** Seconds; omitted on a 429 means Graph sent none (some Intune endpoints do that). */
   retryAfter?: number;
-  delayMs?: number;
-  /** Do the work first (queue the action), then answer with the failure or late: a lost response. */
-  afterProcessing?: boolean;
-  times?: number;
 }
 
 export interface GraphOptions {
@@ -87,45 +72,32 @@ export const PRIVILEGED = 'DeviceManagementManagedDevices.PrivilegedOperations.A
 const ACTIONS = { remoteLock: 'remoteLock', rebootNow: 'rebootNow', wipe: 'wipe' } as const;
 const WIPE_KEYS = new Set(['keepEnrollmentData', 'keepUserData', 'macOsUnlockCode', 'persistEsimDataPlan', 'obliterationBehavior']);
 
-export class LoopbackGraph {
+export class LoopbackGraph extends LoopbackVendor<InjectedFailure> {
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly requests: RecordedRequest[] = [];
   /** Things a well-behaved client must never do (an unfiltered device list); tests assert it stays empty. */
   readonly violations: string[] = [];
   readonly devices = new Map<string, ManagedDevice>();
   readonly tokens = new Map<string, number>();
   roles: Set<string>;
   tokenLifetimeS: number;
-  private readonly failures: Array<InjectedFailure & { left: number }> = [];
-  private readonly server: http.Server;
-  private readonly sockets = new Set<import('node:net').Socket>();
-  private port = 0;
 
   private constructor(opts: GraphOptions) {
+    super();
     this.tenantId = opts.tenantId ?? '3f1c9a52-7d1e-4c1a-9b8f-0a5e2d6c4b11';
     this.clientId = opts.clientId ?? '6e2b7c1d-5a4f-4e0b-8c3d-9f1a2b3c4d5e';
     this.clientSecret = opts.clientSecret ?? 'Q~8Q~loopback.client-secret_value';
     this.tokenLifetimeS = opts.tokenLifetimeS ?? 3599;
     this.roles = new Set(opts.roles ?? [READ_ALL, PRIVILEGED]);
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
   }
 
   static async start(opts: GraphOptions = {}): Promise<LoopbackGraph> {
     const g = new LoopbackGraph(opts);
-    await new Promise<void>((resolve) => g.server.listen(0, '127.0.0.1', resolve));
-    g.port = (g.server.address() as AddressInfo).port;
+    await g.listen();
     return g;
   }
 
-  get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
   /** What GRAPH_API_URL is set to. */
   get graphUrl(): string {
     return `${this.origin}/v1.0`;
@@ -133,24 +105,6 @@ export class LoopbackGraph {
   /** What GRAPH_LOGIN_URL is set to. */
   get loginUrl(): string {
     return `${this.origin}/login`;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  fail(f: InjectedFailure): void {
-    this.failures.push({ ...f, left: f.times ?? 1 });
-  }
-
-  /** Forget every injected failure not yet used. */
-  clearFailures(): void {
-    this.failures.length = 0;
-  }
-
-  calls(method: string, path: RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path));
   }
 
   /** Every token request so far. */
@@ -201,49 +155,21 @@ export class LoopbackGraph {
 
   // ---- HTTP ----
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', this.origin);
-    const form = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
-    let body: unknown = undefined;
-    if (rawBody) {
-      if (form) body = Object.fromEntries(new URLSearchParams(rawBody));
-      else {
-        try {
-          body = JSON.parse(rawBody);
-        } catch {
-          body = Symbol.for('bad-json');
-        }
-      }
+  /** A form for the token endpoint, JSON elsewhere; a body that is neither is Symbol.for('bad-json'). */
+  protected parseBody(rawBody: string, req: http.IncomingMessage): unknown {
+    if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(rawBody));
+    try {
+      return JSON.parse(rawBody);
+    } catch {
+      return Symbol.for('bad-json');
     }
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body, rawBody, at: Date.now() };
-    this.requests.push(rec);
-
-    const failure = this.takeFailure(rec);
-    const pause = () => (failure?.delayMs ? new Promise((r) => setTimeout(r, failure.delayMs).unref()) : Promise.resolve());
-    if (!failure?.afterProcessing) {
-      await pause();
-      if (failure?.status) return this.sendFailure(res, failure);
-    }
-    const [status, payload, headers] = this.route(rec, url);
-    if (failure?.afterProcessing) {
-      await pause();
-      if (failure.status) return this.sendFailure(res, failure);
-    }
-    send(res, status, payload, headers);
   }
 
-  private takeFailure(r: RecordedRequest): InjectedFailure | undefined {
-    const i = this.failures.findIndex((f) => (!f.method || f.method === r.method) && (!f.path || f.path.test(r.path)));
-    if (i < 0) return undefined;
-    const f = this.failures[i]!;
-    if (--f.left <= 0) this.failures.splice(i, 1);
-    return f;
+  protected send(res: http.ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+    sendJson(res, status, payload, headers);
   }
 
-  private sendFailure(res: http.ServerResponse, f: InjectedFailure): void {
+  protected sendFailure(res: http.ServerResponse, f: InjectedFailure): void {
     const status = f.status!;
     const headers: Record<string, string> = {};
     if (f.retryAfter !== undefined) headers['Retry-After'] = String(f.retryAfter);
@@ -256,10 +182,10 @@ export class LoopbackGraph {
       504: ['gatewayTimeout', 'The server, while acting as a proxy, did not receive a timely response.'],
     };
     const [code, message] = codes[status] ?? ['generalException', 'An unspecified error has occurred.'];
-    send(res, status, graphError(code, message), headers);
+    this.send(res, status, graphError(code, message), headers);
   }
 
-  private route(r: RecordedRequest, url: URL): [number, unknown, Record<string, string>?] {
+  protected route(r: RecordedRequest, url: URL): [number, unknown, Record<string, string>?] {
     const token = /^\/login\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(r.path);
     if (token) return r.method === 'POST' ? this.issueToken(decodeURIComponent(token[1]!), r) : [405, oauthError('invalid_request', 900561, 'The endpoint only accepts POST requests.')];
     if (!r.path.startsWith('/v1.0/')) return [404, graphError('BadRequest', `Resource not found for the segment '${r.path.split('/')[1] ?? ''}'.`)];
@@ -360,13 +286,6 @@ function oauthError(error: string, code: number, text: string) {
     correlation_id: randomUUID(),
     error_uri: 'https://login.microsoftonline.com/error?code=' + code,
   };
-}
-
-function send(res: http.ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return;
-  const text = payload === undefined ? '' : JSON.stringify(payload);
-  res.writeHead(status, { ...(text ? { 'Content-Type': 'application/json' } : {}), ...headers });
-  res.end(text);
 }
 
 const FILTERABLE = ['userPrincipalName', 'deviceName', 'serialNumber', 'operatingSystem', 'id'] as const;

@@ -1,5 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { LoopbackVendor, sendJson, type InjectedFailure as VendorFailure, type RecordedRequest } from './vendor-server';
+
+export type { RecordedRequest } from './vendor-server';
 
 /**
  * A Jira Cloud site on 127.0.0.1 that speaks the part of REST API v3 Sentinel uses, with the shapes of
@@ -16,16 +18,6 @@ import type { AddressInfo } from 'node:net';
  * (any status, 429 with `Retry-After`, slow answers, a response lost after the work was done) are
  * injected with `fail()`.
  */
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: http.IncomingHttpHeaders;
-  body: unknown;
-  rawBody: string;
-  at: number;
-}
 
 export interface JiraComment {
   author: string;
@@ -49,20 +41,9 @@ export interface JiraIssue {
   updated: number;
 }
 
-export interface InjectedFailure {
-  method?: string;
-  /** Matched against the request's path (no query). */
-  path?: RegExp;
-  /** HTTP status to answer with; omit for a slow but otherwise normal answer. */
-  status?: number;
+export interface InjectedFailure extends VendorFailure {
   /** Seconds, sent as `Retry-After`. */
   retryAfter?: number;
-  /** Answer only after this long. */
-  delayMs?: number;
-  /** Do the work (create the issue) first, then answer with the failure: the response is "lost". */
-  afterProcessing?: boolean;
-  /** How many requests it applies to (default 1). */
-  times?: number;
 }
 
 export interface JiraOptions {
@@ -90,26 +71,22 @@ const ADF_MARKS = new Set(['strong', 'em', 'code', 'link', 'strike', 'underline'
 /** Jira's timestamp format: `2026-12-03T07:16:34.000+0000`. */
 export const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
 
-export class LoopbackJira {
+export class LoopbackJira extends LoopbackVendor<InjectedFailure> {
   readonly email: string;
   readonly apiToken: string;
   readonly projectKey: string;
   readonly accountId = '5b10ac8d82e05b22cc7d4ef5';
-  readonly requests: RecordedRequest[] = [];
   readonly issues = new Map<string, JiraIssue>();
   canCreate: boolean;
   canBrowse: boolean;
   createScreen: string[];
   searchLagMs: number;
   private readonly issueTypes: string[];
-  private readonly failures: Array<InjectedFailure & { left: number }> = [];
-  private readonly server: http.Server;
-  private readonly sockets = new Set<import('node:net').Socket>();
   private nextNumber: number;
   private nextId = 10000;
-  private port = 0;
 
   private constructor(opts: JiraOptions) {
+    super();
     this.email = opts.email ?? 'sentinel-bot@example.com';
     this.apiToken = opts.apiToken ?? 'ATATT3xFfGF0-loopback-jira-token';
     this.projectKey = opts.projectKey ?? 'HELP';
@@ -119,42 +96,17 @@ export class LoopbackJira {
     this.createScreen = opts.createScreen ?? ['project', 'issuetype', 'summary', 'description', 'priority', 'labels'];
     this.searchLagMs = opts.searchLagMs ?? 0;
     this.nextNumber = opts.firstNumber ?? 1;
-    this.server = http.createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
   }
 
   static async start(opts: JiraOptions = {}): Promise<LoopbackJira> {
     const jira = new LoopbackJira(opts);
-    await new Promise<void>((resolve) => jira.server.listen(0, '127.0.0.1', resolve));
-    jira.port = (jira.server.address() as AddressInfo).port;
+    await jira.listen();
     return jira;
   }
 
   /** The site's base URL, what JIRA_BASE_URL is set to. */
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  fail(f: InjectedFailure): void {
-    this.failures.push({ ...f, left: f.times ?? 1 });
-  }
-
-  /** Forget every injected failure not yet used. */
-  clearFailures(): void {
-    this.failures.length = 0;
-  }
-
-  /** Requests of one kind, e.g. `calls('POST', /\/issue$/)`. */
-  calls(method: string, path: RegExp): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === method && path.test(r.path));
+    return this.origin;
   }
 
   /** The issues created through the API (not seeded), in order. */
@@ -224,54 +176,19 @@ export class LoopbackJira {
 
   // ---- HTTP ----
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
-    const url = new URL(req.url ?? '/', this.url);
-    let body: unknown = undefined;
-    if (rawBody) {
-      try {
-        body = JSON.parse(rawBody);
-      } catch {
-        body = rawBody;
-      }
+  protected parseBody(rawBody: string): unknown {
+    try {
+      return JSON.parse(rawBody);
+    } catch {
+      return rawBody;
     }
-    const rec: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      body,
-      rawBody,
-      at: Date.now(),
-    };
-    this.requests.push(rec);
-
-    const failure = this.takeFailure(rec);
-    const pause = () => (failure?.delayMs ? new Promise((r) => setTimeout(r, failure.delayMs).unref()) : Promise.resolve());
-    if (!failure?.afterProcessing) {
-      await pause();
-      if (failure?.status) return this.sendFailure(res, failure);
-    }
-    const [status, payload, headers] = this.route(rec, typeof body === 'string' ? Symbol.for('bad-json') : body);
-    if (failure?.afterProcessing) {
-      // The work is done; the answer comes late, or is an error: the client cannot know it worked.
-      await pause();
-      if (failure.status) return this.sendFailure(res, failure);
-    }
-    send(res, status, payload, headers);
   }
 
-  private takeFailure(r: RecordedRequest): InjectedFailure | undefined {
-    const i = this.failures.findIndex((f) => (!f.method || f.method === r.method) && (!f.path || f.path.test(r.path)));
-    if (i < 0) return undefined;
-    const f = this.failures[i]!;
-    if (--f.left <= 0) this.failures.splice(i, 1);
-    return f;
+  protected send(res: http.ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+    sendJson(res, status, payload, headers, 'application/json;charset=UTF-8');
   }
 
-  private sendFailure(res: http.ServerResponse, f: InjectedFailure): void {
+  protected sendFailure(res: http.ServerResponse, f: InjectedFailure): void {
     const status = f.status!;
     const headers: Record<string, string> = {};
     if (f.retryAfter !== undefined) headers['Retry-After'] = String(f.retryAfter);
@@ -279,17 +196,19 @@ export class LoopbackJira {
       headers['X-RateLimit-Limit'] = '100';
       headers['X-RateLimit-Remaining'] = '0';
       headers['RateLimit-Reason'] = 'jira-burst-based';
-      return send(res, status, errors(['Rate limit exceeded.']), headers);
+      return this.send(res, status, errors(['Rate limit exceeded.']), headers);
     }
     const messages: Record<number, string> = {
       401: 'Client must be authenticated to access this resource.',
       403: 'You do not have permission to perform this operation.',
       404: 'Issue does not exist or you do not have permission to see it.',
     };
-    send(res, status, errors([messages[status] ?? 'Internal server error']), headers);
+    this.send(res, status, errors([messages[status] ?? 'Internal server error']), headers);
   }
 
-  private route(r: RecordedRequest, body: unknown): [number, unknown, Record<string, string>?] {
+  protected route(r: RecordedRequest): [number, unknown, Record<string, string>?] {
+    // A body that is not JSON is recorded as its text; Jira answers it with a 400.
+    const body = typeof r.body === 'string' ? Symbol.for('bad-json') : r.body;
     if (!this.authenticated(r.headers.authorization)) {
       return [401, errors(['Client must be authenticated to access this resource.']), { 'WWW-Authenticate': 'Basic realm="protected-area"' }];
     }
@@ -450,13 +369,6 @@ export class LoopbackJira {
 }
 
 const errors = (messages: string[], fieldErrors: Record<string, string> = {}) => ({ errorMessages: messages, errors: fieldErrors });
-
-function send(res: http.ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return;
-  const text = payload === undefined ? '' : JSON.stringify(payload);
-  res.writeHead(status, { ...(text ? { 'Content-Type': 'application/json;charset=UTF-8' } : {}), ...headers });
-  res.end(text);
-}
 
 /** Why a value is not an Atlassian Document, or null. Empty text nodes are refused, as Jira does. */
 export function adfProblem(doc: unknown): string | null {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FailureQueue } from './vendor-server';
 
 /**
  * An Okta org on 127.0.0.1 that speaks the part of the Management API Sentinel uses, with the shapes of
@@ -102,7 +103,7 @@ export class OktaServer {
   private readonly users = new Map<string, User>();
   private readonly groups = new Map<string, Group>();
   private readonly members = new Map<string, Set<string>>();
-  private failures: Array<InjectedFailure & { left: number }> = [];
+  private readonly failures = new FailureQueue<InjectedFailure>();
   private server: http.Server | null = null;
   private seq = 0;
   url = '';
@@ -187,11 +188,11 @@ export class OktaServer {
   }
 
   fail(f: InjectedFailure): void {
-    this.failures.push({ ...f, left: f.times ?? 1 });
+    this.failures.add(f);
   }
 
   clearFailures(): void {
-    this.failures = [];
+    this.failures.clear();
   }
 
   /** Recorded requests matching a method and a path pattern. */
@@ -234,9 +235,8 @@ export class OktaServer {
       send(status, { errorCode: code, errorSummary: summary.replace('{0}', summaryArg), errorLink: code, errorId: `oae${requestId}`, errorCauses: causes.map((c) => ({ errorSummary: c })) }, extra);
     };
 
-    const injected = this.failures.find((f) => f.left > 0 && (!f.method || f.method === rec.method) && (!f.path || f.path.test(rec.path)));
+    const injected = this.failures.take(rec.method, rec.path);
     if (injected) {
-      injected.left -= 1;
       if (injected.delayMs) await new Promise((r) => setTimeout(r, injected.delayMs));
       if (injected.status === 429) {
         const reset = Math.ceil(Date.now() / 1000) + (injected.resetInSeconds ?? 1);
