@@ -78,7 +78,11 @@ export class ThreadStatus {
   /** The request a turn is about to handle, so the session it opens is named after it. */
   titled(conversationId: string, request: string, initiator: string): void {
     const title = request.replace(/\s+/g, ' ').trim().slice(0, 200);
-    if (title) this.titles.set(conversationId, { title, initiator });
+    if (!title) return;
+    this.titles.delete(conversationId);
+    this.titles.set(conversationId, { title, initiator });
+    // A message refused before its turn started (too long, busy thread) leaves its title behind: bounded.
+    if (this.titles.size > 1_000) this.titles.delete(this.titles.keys().next().value!);
   }
 
   /** For `runner.onStep`. */
