@@ -45,6 +45,7 @@ describe('App Home per viewer (loopback Slack)', () => {
     expect(alice).toMatch(/My requests/);
     expect(alice).toMatch(/⏳ waiting · grant alice read access to github for 8 h/);
     expect(alice).toMatch(/IT-1042/); // her ticket
+    expect(alice).toMatch(/You have no time-bound access right now/);
     expect(alice).not.toContain(APPROVE_ACTION);
 
     const intern = await openHome(f, PEOPLE.intern.id);
@@ -79,6 +80,9 @@ describe('App Home per viewer (loopback Slack)', () => {
     expect(started(fx, 'provision_access')).toBe(1);
     const alice = await openHome(fx, PEOPLE.alice.id);
     expect(alice).toMatch(/✅ approved · grant alice read access to github/);
+    // Her access, in force, with its expiry.
+    expect(alice).toMatch(/My access/);
+    expect(alice).toMatch(/\*github\* read until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
   });
 
   test('open Home tabs are drawn again when requests change: a new request, a decision on the card', async () => {

@@ -13,7 +13,7 @@ import { clip, escapeMrkdwn } from './mrkdwn';
 
 export interface HomeDeps {
   db: Db;
-  backends: Pick<Backends, 'directory' | 'tickets'>;
+  backends: Pick<Backends, 'directory' | 'tickets' | 'access'>;
   usergroups?: UsergroupMembers;
   now: () => number;
 }
@@ -110,6 +110,15 @@ export async function homeView(deps: HomeDeps, viewer: Actor, notice?: string): 
     return `${STATUS[status]} · ${what(a)} · ${when}`;
   };
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: mine.length ? clip(mine.map(line).join('\n'), 2900) : 'You have not asked for anything that needed an approval.' } });
+
+  blocks.push({ type: 'header', text: { type: 'plain_text', text: 'My access' } });
+  const grants = await deps.backends.access.activeGrants(viewer.id, now);
+  const accessText = !grants.ok
+    ? 'Your access could not be loaded just now.'
+    : grants.value.length
+      ? grants.value.slice(0, MAX_TICKETS * 2).map((g) => `• *${escapeMrkdwn(g.system)}* ${escapeMrkdwn(g.level)} until ${utc(g.expiresAt)} (revoked automatically then)`).join('\n')
+      : 'You have no time-bound access right now.';
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(accessText, 2900) } });
 
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'My tickets' } });
   const tickets = await deps.backends.tickets.listByRequester(viewer.id, MAX_TICKETS);
