@@ -92,11 +92,12 @@ async function warn(deps: GrantSweepDeps, batch: number): Promise<number> {
   let warned = 0;
   for (const row of dueWarnings(db, deps.now(), batch)) {
     const at = deps.now();
-    // Too late to warn (the app was down), or extended by a newer grant: marked, not said.
+    // Too late to warn (the app was down), extended by a newer grant, or no longer in force (revoked by
+    // other means, or never made: Okta refused the PUT after the grant was scheduled): marked, not said.
     let say = warningStillUseful(row.revokeAt, at);
     if (say) {
-      const others = await othersInForce(deps, row, at);
-      if (others && coveredBy(row, others, row.grantId)) say = false;
+      const inForce = await othersInForce(deps, row, at);
+      if (inForce && (!inForce.some((g) => g.id === row.grantId) || coveredBy(row, inForce, row.grantId))) say = false;
     }
     const text = say ? warningNotice(await noticeFor(deps, row), at) : '';
     const did = transact(db, () => {

@@ -132,6 +132,25 @@ describe('embedded backend', () => {
     }
   });
 
+  test('a scheduled grant that is gone from the backend (never made, or ended by other means) is neither warned nor told', async () => {
+    const clock = testClock(T0);
+    const s = openSentinel({ now: clock.now });
+    try {
+      const id = await approvedGrant(s, slackThread('9'), 'I need read access to github for 2 hours');
+      await s.runner.sweep();
+      s.database.sqlite.prepare('delete from grants where id = ?').run(id);
+      clock.advance(HOUR);
+      expect(await s.runner.sweepGrants()).toMatchObject({ warned: 0 });
+      clock.advance(HOUR);
+      expect(await s.runner.sweepGrants()).toMatchObject({ revoked: [], failed: 0 });
+      expect(grantScheduleRows(s.database.db)).toEqual([expect.objectContaining({ grantId: id, warnedAt: T0 + HOUR, revokedAt: T0 + 2 * HOUR })]);
+      expect(grantNotices(s)).toEqual([]);
+      expect(auditOf(s, 'grant_revoked')).toEqual([]);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a CLI thread gets no outbox rows: the warning and the end are in the audit log (npm run audit)', async () => {
     const clock = testClock(T0);
     const s = openSentinel({ now: clock.now });
