@@ -69,6 +69,8 @@ test('"open a ticket": one Jira issue even when Jira\'s answer to the create is 
   const issue = jira.created()[0]!;
   expect(issue.labels).toEqual(expect.arrayContaining(['sentinel', 'sentinel-for-intern']));
   expect(JSON.stringify(issue.description)).toMatch(/Conversation with Sentinel/);
+  // IT can find the conversation: the CLI's thread is named in the description.
+  expect(JSON.stringify(issue.description)).toContain('Conversation: Sentinel CLI thread \\"t-ticket\\".');
 
   // The requester sees it; someone else is refused; an admin may look.
   const mine = await cli(['--as', 'intern', '--json', 'status of IT-2001']);

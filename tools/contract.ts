@@ -31,6 +31,12 @@ export interface ToolContext {
   executionKey: string;
   /** Recent conversation, for tools that hand a case to a human (`needsTranscript`); empty otherwise. */
   transcript: string;
+  /**
+   * The conversation the action was asked in (`slack:<team>:<channel>:<thread ts>`, or the CLI's thread
+   * name), for tools that point a human back to it (a ticket's link to the thread). Absent outside a
+   * conversation (benches).
+   */
+  conversationId?: string;
   requests: RequestsView;
   now: number;
 }

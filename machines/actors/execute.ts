@@ -137,6 +137,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
           requester: input.requester,
           executionKey: action.key,
           transcript: tool.needsTranscript ? transcript(deps, input.conversationId) : '',
+          conversationId: input.conversationId,
           requests: requestsView(deps.db, deps.now),
           now,
         });

@@ -49,6 +49,17 @@ describe('create', () => {
     expect(text).toContain('Opened by Sentinel for alice.');
   });
 
+  test('the thread the ticket was asked in is linked from its description, also when the priority goes into words', async () => {
+    const thread = { text: 'the Slack thread', url: 'https://acme.slack.com/archives/C0HELP/p1764748800123456' };
+    expect((await jiraTickets(settings()).create({ ...ticket, thread }, 'thread-1', T0)).ok).toBe(true);
+    expect(JSON.stringify(jira.created()[0]!.description)).toContain('"href":"https://acme.slack.com/archives/C0HELP/p1764748800123456"');
+    jira.createScreen = ['project', 'issuetype', 'summary', 'description', 'labels'];
+    expect((await jiraTickets(settings()).create({ ...ticket, thread }, 'thread-2', T0)).ok).toBe(true);
+    const text = JSON.stringify(jira.created()[1]!.description);
+    expect(text).toContain('Priority: High.');
+    expect(text).toContain('"href":"https://acme.slack.com/archives/C0HELP/p1764748800123456"');
+  });
+
   test('a long conversation is cut from its start so Jira takes the description', async () => {
     const transcript = Array.from({ length: 400 }, (_, i) => `alice: message ${i} ${'x'.repeat(150)}`).join('\n');
     const r = await jiraTickets(settings()).create({ ...ticket, description: `${'d'.repeat(4000)}\n\n--- Conversation with Sentinel ---\n${transcript}` }, 'long-1', T0);

@@ -183,13 +183,25 @@ export interface Ticket {
   updatedAt: number;
 }
 
+/**
+ * Where a ticket was asked for, so IT can read the conversation: `text` in words ("the Slack thread
+ * started … in channel C0…", "CLI thread t-1"), `url` a link to it when one is known (a Slack permalink).
+ */
+export interface TicketThread {
+  text: string;
+  url?: string | null;
+}
+
 export interface Tickets {
   /** What this backend's ticket keys look like: anchored, case-insensitive (embedded: IT-\d{1,9}). */
   readonly keyPattern: RegExp;
   /** One key to show people ("IT-1042"). */
   readonly keyExample: string;
-  /** Same key, same ticket: a retried create never opens a second one. */
-  create(t: Pick<Ticket, 'requester' | 'summary' | 'description' | 'priority'>, key: string, now: number): Promise<BackendResult<Ticket>>;
+  /**
+   * Same key, same ticket: a retried create never opens a second one. `thread`: where it was asked for
+   * (a backend that can show it links it: Jira's description; the embedded one keeps only the description).
+   */
+  create(t: Pick<Ticket, 'requester' | 'summary' | 'description' | 'priority'> & { thread?: TicketThread }, key: string, now: number): Promise<BackendResult<Ticket>>;
   /** `null` when there is no such ticket (or the key is not this backend's). */
   get(ticketId: string): Promise<BackendResult<Ticket | null>>;
   /** Tickets a user opened, most recently updated first (at most `limit`). */

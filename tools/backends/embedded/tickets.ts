@@ -17,7 +17,7 @@ export function embeddedTickets(db: Db): Tickets {
   return {
     keyPattern: ticketKeyPattern,
     keyExample: 'IT-1042',
-    async create(t, key, now) {
+    async create({ thread: _thread, ...t }, key, now) {
       db.insert(tickets)
         .values({ ...t, status: 'open', executionKey: key, createdAt: now, updatedAt: now })
         .onConflictDoNothing()

@@ -70,7 +70,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
         project: { key: project },
         issuetype: { name: s.issueType ?? 'Task' },
         summary: t.summary.replace(/\s+/g, ' ').trim().slice(0, 255),
-        description: describeIssue({ description: t.description, requester: t.requester }),
+        description: describeIssue({ description: t.description, requester: t.requester, thread: t.thread }),
         priority: { name: jiraPriority(t.priority) },
         labels: [SENTINEL_LABEL, label, requesterLabel(t.requester)],
       };
@@ -121,7 +121,7 @@ export function jiraTickets(s: JiraSettings): Tickets {
         if (o.kind === 'response' && o.response.status === 400 && 'priority' in fields && refusesField(o.response.body, 'priority')) {
           log?.warn({ backend: BACKEND }, `jira: project ${project} has no priority field on its create screen; the priority goes into the description`);
           delete fields.priority;
-          fields.description = describeIssue({ description: t.description, requester: t.requester, priority: jiraPriority(t.priority) });
+          fields.description = describeIssue({ description: t.description, requester: t.requester, thread: t.thread, priority: jiraPriority(t.priority) });
           continue;
         }
         // A 4xx other than 429 means Jira refused it: nothing was created, and trying again changes nothing.
