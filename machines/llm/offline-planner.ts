@@ -7,7 +7,8 @@ import { describedPerson, listedPeople, namesEveryone, namesOwnDevice, namesSelf
 import { ALSO_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, JUST_FOR, OWN_AGAIN, RE, SELF, THE_THING } from './phrasings';
 import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
 import { correctSpelling } from './spelling';
-import type { ProposeRequest } from './provider';
+import type { ProposeRequest, TicketKeys } from './provider';
+import { DEFAULT_TICKET_KEYS, isTicketKey, ticketIdsIn } from './ticket-keys';
 
 // A deterministic planner for running without an LLM: it recognises the usual helpdesk phrasings and
 // turns them into the same tool proposals an LLM would make. Its output goes through the same guard.
@@ -37,18 +38,11 @@ function normalize(s: string, names: ReadonlySet<string> = new Set()): string {
   );
 }
 
-function ticketIds(raw: string): string[] {
-  const ids = new Set<string>();
-  for (const m of raw.matchAll(/\bIT[-\s#]?(\d{1,9})\b/gi)) ids.add(`IT-${Number(m[1])}`);
-  for (const m of raw.matchAll(/\b(?:ticket|case|request)\s*(?:number|no\.?|#)?\s*#?(\d{3,9})\b/gi)) ids.add(`IT-${Number(m[1])}`);
-  return [...ids];
-}
-
-function deviceIds(raw: string): string[] {
+function deviceIds(raw: string, keys: TicketKeys = DEFAULT_TICKET_KEYS): string[] {
   const ids = new Set<string>();
   for (const m of raw.matchAll(/\b([A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)+)\b/g)) {
     const id = m[1]!.toUpperCase();
-    if (/^IT-\d+$/.test(id) || !/\d/.test(id)) continue;
+    if (isTicketKey(id, keys) || !/\d/.test(id)) continue;
     ids.add(id);
   }
   return [...ids];
@@ -75,7 +69,8 @@ function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject,
   const resolved = new Map((req.people ?? []).map((p) => [p.mention, p.person]));
   const person = (p: { id: string; name: string; devices: string[] }): Subject => (p.id === req.requester.id ? { kind: 'self' } : { kind: 'person', ...p });
   for (const m of personMentions(text, req.systemIds ?? [])) {
-    if (excluded.includes(m.text)) continue;
+    // "status of HELP-7": a ticket key, not someone called help-7.
+    if (excluded.includes(m.text) || isTicketKey(m.text, req.ticketKeys)) continue;
     const p = resolved.get(m.text);
     if (p) return person(p);
     // A weak mention the directory was asked about and does not know is not a person ("reset okta password").
@@ -193,6 +188,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
   const whole = normalize(raw, names);
   const me = req.requester;
+  const keys = req.ticketKeys ?? DEFAULT_TICKET_KEYS;
   const calls: RawCall[] = [];
   const notes: string[] = [];
 
@@ -330,8 +326,8 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   let earlier: Extract<Subject, { kind: 'person' }> | undefined;
   for (const c of clauses(raw, names).flatMap((c) => eachPerson(c, req))) {
     const t = c.text;
-    const devices = deviceIds(c.raw);
-    const tickets = ticketIds(c.raw);
+    const devices = deviceIds(c.raw, keys);
+    const tickets = ticketIdsIn(c.raw, keys);
     const reading = readPeople(t, req.systemIds ?? []);
     noteExcluded(reading);
     const named = c.subject ?? (c.about !== undefined ? subjectOf(c.about, req) : subjectOf(reading.focus, req, earlier, reading.excluded));
@@ -359,7 +355,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       continue;
     }
     if (RE.ticketsQuestion.test(t) && !tickets.length && subject.kind !== 'self') {
-      notes.push(`I can only list your own tickets ("my open tickets"), not ${whoseName(subject)}. A ticket I can check by its id, like IT-1042.`);
+      notes.push(`I can only list your own tickets ("my open tickets"), not ${whoseName(subject)}. A ticket I can check by its id, like ${keys.example}.`);
       continue;
     }
     // "do I have admin on github?", "and what about mine?" (after "I can only show your own access"): a question, not a request.
@@ -425,7 +421,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       continue;
     }
     if (/\b(?:my|the) (?:ticket|tickets|case|request)\b/.test(t) && (RE.ticketStatus.test(t) || /\b(?:check|look (?:at|up)|how is)\b/.test(t))) {
-      notes.push('Which ticket? Give me its id, like IT-1042.');
+      notes.push(`Which ticket? Give me its id, like ${keys.example}.`);
       continue;
     }
     if (affirmedAgain(t, RE.access) && !/\bpassword\b/.test(t)) {
@@ -451,7 +447,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     const reading = readPeople(whole, req.systemIds ?? []);
     noteExcluded(reading);
     const subject = subjectOf(reading.focus, req, undefined, reading.excluded);
-    const devices = deviceIds(raw);
+    const devices = deviceIds(raw, keys);
     const tool = findTool(intent);
     // A guess acts on one named person at a time too, and shows only the requester's own things.
     if (tool && intent !== 'create_support_ticket' && namesEveryone(reading.kept)) {
@@ -606,7 +602,7 @@ function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string
         answered = true;
       }
     } else if (slot === 'device_id') {
-      const id = deviceIds(raw)[0];
+      const id = deviceIds(raw, req.ticketKeys)[0];
       if (id) {
         args.device_id = id;
         answered = true;

@@ -22,6 +22,16 @@ export interface ProposeRequest {
   people?: ResolvedPerson[];
   /** The thread's conversational memory from earlier turns. */
   dialogue?: DialogueState | null;
+  /** What the configured Tickets backend's keys look like (Tickets.keyPattern, anchored, any case) and one to show. */
+  ticketKeys?: TicketKeys;
+}
+
+/** The Tickets backend's key format: `IT-1042` embedded, the Jira project's keys with Jira. */
+export interface TicketKeys {
+  /** Anchored and case-insensitive, as Tickets.keyPattern is (embedded: /^IT-(\d{1,9})$/i). */
+  pattern: RegExp;
+  /** One key to show people ("IT-1042"). */
+  example: string;
 }
 
 /** A name, id or email from the message, and who it is in the directory (null: nobody by that name). */

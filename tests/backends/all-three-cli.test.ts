@@ -48,11 +48,14 @@ test('a ticket opened by an Okta user goes to Jira with a HELP- key and is liste
   expect(okta.calls('POST', /reset_password/)[0]!.path).toContain(ids.alice);
 });
 
-// Remains of issue 13: the offline planner still reads only IT- keys (machines/llm), so "status of HELP-7"
-// proposes nothing with Jira's keys. When the planner takes the backend's keyPattern this starts passing:
-// make it a plain test then.
-test.failing('the offline planner reads the Tickets backend’s key format ("status of HELP-7")', async () => {
+// The offline planner reads the configured Tickets backend's keys (Tickets.keyPattern, any case), not IT- only.
+test('the offline planner reads the Tickets backend’s key format ("status of HELP-7", "help-7")', async () => {
   await cli('alice@example.com', 't', "open a ticket: the projector in room 4 won't connect");
   const status = await cli('alice@example.com', 's', 'status of HELP-7');
   expect(status.executed).toEqual([expect.objectContaining({ tool: 'check_ticket_status', ok: true, output: expect.objectContaining({ ticket_id: 'HELP-7' }) })]);
+  const lower = await cli('alice@example.com', 's2', 'any news on help-7?');
+  expect(lower.proposals).toEqual([expect.objectContaining({ tool: 'check_ticket_status', args: { ticket_id: 'HELP-7' } })]);
+  // An embedded-style key is not this backend's: it is not read as a ticket (nor as a device).
+  const it = await cli('alice@example.com', 's3', 'status of IT-1042');
+  expect(it.proposals.filter((p) => p.tool === 'check_ticket_status')).toEqual([]);
 });
