@@ -35,7 +35,7 @@ async function ephemeralFor(fx: SlackFixture, user: string, n = 1) {
 describe('approvals in Slack', () => {
   test('a wipe request posts a card; the requester and a guest are refused; an admin approves once', async () => {
     f = await slackFixture();
-    const { request, waiting, card } = await requestWipe(f, 'please wipe my laptop <!channel> <@U0SAM>');
+    const { request, waiting, card } = await requestWipe(f, 'please wipe my laptop <!channel> <http://evil.example|click here>');
     expect(waiting.text).toMatch(/needs approval from an IT admin/);
     expect(waiting.text).toContain(`<#${APPROVALS_CHANNEL}>`);
     // The card says what, on which target, for whom, why, risk and expiry; the buttons carry only the id.
@@ -45,7 +45,7 @@ describe('approvals in Slack', () => {
     expect(cardText(card)).toMatch(/cannot be undone/);
     expect(cardText(card)).toMatch(/<!date\^\d+\^/);
     // The requester's words are quoted, with Slack's control syntax neutralised.
-    expect(cardText(card)).toContain('\\n> please wipe my laptop &lt;!channel&gt; &lt;@U0SAM&gt;');
+    expect(cardText(card)).toContain('\\n> please wipe my laptop &lt;!channel&gt; &lt;http://evil.example|click here&gt;');
     const approval = f.sentinel.database.db.select().from(approvals).get()!;
     const buttons = card.blocks!.find((b) => b.type === 'actions')!.elements as Array<{ value: string }>;
     expect(buttons.map((b) => b.value)).toEqual([approval.id, approval.id]);

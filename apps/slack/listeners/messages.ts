@@ -8,6 +8,7 @@ import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn, withoutMention } from '../mrkdwn';
 import { inThread, talkedInThread } from '../thread-participants';
 import type { ThreadStatus } from '../thread-status';
+import { withUserMentionsResolved } from '../user-mentions';
 
 export interface MessageDeps {
   db: Db;
@@ -78,7 +79,13 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
       logger.debug({ channel: m.channel, ts: m.ts, eventId: m.eventId }, 'duplicate delivery of a message; ignored');
       return;
     }
-    const text = withoutMention(m.text, botUserId);
+    let text: string;
+    try {
+      // People named with Slack's @-mentions reach the planner as their directory emails.
+      text = await withUserMentionsResolved(withoutMention(m.text, botUserId), (id) => identity.actorFor(id));
+    } catch (err) {
+      return void (await apologize(err));
+    }
     // "stop" / "cancel" while the thread's turn runs stops it; that turn's reply says what did and did not
     // run. With nothing running here it is an ordinary message (the planner withdraws waiting requests).
     if (STOP_WORDS.test(text.trim())) {
