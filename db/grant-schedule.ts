@@ -70,10 +70,14 @@ export function markWarned(db: Db, grantId: number, at: number): boolean {
   return db.update(grantSchedule).set({ warnedAt: at }).where(and(eq(grantSchedule.grantId, grantId), isNull(grantSchedule.warnedAt))).run().changes === 1;
 }
 
+/** Due rows looked at per claim: enough to get past the few other processes hold. */
+const CLAIM_SCAN = 50;
+
 /**
  * Claims up to `limit` grants due for revocation at `now` (Sentinel's clock) for `owner`, until `claimUntil`
  * (wall clock), in one transaction: rows nobody holds, rows whose claim ran out, and rows `isDead` says
- * belong to a process that no longer exists. Two processes never hold the same row.
+ * belong to a process that no longer exists. Two processes never hold the same row. Rows in `skip` (tried
+ * already in this pass) are left for the next.
  */
 export function claimDueRevocations(
   db: Db,
@@ -83,6 +87,7 @@ export function claimDueRevocations(
   claimUntil: number,
   limit: number,
   isDead: (claimedBy: string) => boolean = () => false,
+  skip: ReadonlySet<number> = new Set(),
 ): GrantScheduleRow[] {
   return transact(db, () => {
     const due = db
@@ -90,10 +95,12 @@ export function claimDueRevocations(
       .from(grantSchedule)
       .where(and(isNull(grantSchedule.revokedAt), lte(grantSchedule.nextAttemptAt, now)))
       .orderBy(asc(grantSchedule.nextAttemptAt))
-      .limit(limit)
+      .limit(Math.max(limit, CLAIM_SCAN) + skip.size)
       .all();
     const claimed: GrantScheduleRow[] = [];
     for (const row of due) {
+      if (claimed.length >= limit) break;
+      if (skip.has(row.grantId)) continue;
       const free = row.claimedBy === null || (row.claimedUntil ?? 0) <= wallNow || (row.claimedBy !== owner && isDead(row.claimedBy));
       if (!free) continue;
       const r = db

@@ -112,10 +112,28 @@ async function warn(deps: GrantSweepDeps, batch: number): Promise<number> {
   return warned;
 }
 
+/** Grants claimed at a time: few, so a slow backend finishes them well within the claim (5 min). */
+const CLAIM_AT_ONCE = 5;
+
 async function revokeDue(deps: GrantSweepDeps, opts: GrantSweepOptions, batch: number): Promise<{ revoked: Grant[]; failed: number }> {
+  const revoked: Grant[] = [];
+  let failed = 0;
+  // A grant is tried at most once per pass, even when its retry is due at once (the first one is).
+  const tried = new Set<number>();
+  while (tried.size < batch) {
+    const wall = Date.now();
+    const claimed = claimDueRevocations(deps.db, opts.owner, deps.now(), wall, wall + (opts.claimMs ?? 300_000), Math.min(CLAIM_AT_ONCE, batch - tried.size), opts.isDead ?? ownerIsDead, tried);
+    if (!claimed.length) break;
+    for (const row of claimed) tried.add(row.grantId);
+    const r = await revokeClaimed(deps, opts, claimed);
+    revoked.push(...r.revoked);
+    failed += r.failed;
+  }
+  return { revoked, failed };
+}
+
+async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, claimed: GrantScheduleRow[]): Promise<{ revoked: Grant[]; failed: number }> {
   const { db, logger } = deps;
-  const wall = Date.now();
-  const claimed = claimDueRevocations(db, opts.owner, deps.now(), wall, wall + (opts.claimMs ?? 300_000), batch, opts.isDead ?? ownerIsDead);
   const revoked: Grant[] = [];
   let failed = 0;
   for (const row of claimed) {

@@ -151,6 +151,22 @@ describe('embedded backend', () => {
     }
   });
 
+  test('many grants ending together are all revoked by one sweep (claimed a few at a time), each told once', async () => {
+    const clock = testClock(T0);
+    const s = openSentinel({ now: clock.now });
+    try {
+      const ids: number[] = [];
+      for (const who of ['intern', 'alice']) for (const system of ['github', 'vpn', 'salesforce', 'aws-prod']) ids.push(await adminGrant(s, slackThread(`${who}-${system}`), `give ${who} read access to ${system} for 1 hour`));
+      clock.advance(HOUR);
+      expect(await s.runner.sweep()).toEqual({ expiredApprovals: 0, revokedGrants: 8 });
+      expect(await s.runner.sweep()).toEqual({ expiredApprovals: 0, revokedGrants: 0 });
+      expect(grantNotices(s).map((n) => n.key).sort()).toEqual(ids.map((id) => `grant:${id}:ended`).sort());
+      expect(sql(s, 'select count(*) n from grants where revoked_at is null')).toEqual([{ n: 0 }]);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a CLI thread gets no outbox rows: the warning and the end are in the audit log (npm run audit)', async () => {
     const clock = testClock(T0);
     const s = openSentinel({ now: clock.now });
