@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   JIRA_EMAIL: z.string().email().optional(),
   JIRA_API_TOKEN: z.string().min(1).optional(),
   JIRA_PROJECT_KEY: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, 'a Jira project key: an uppercase letter, then 1-9 uppercase letters, digits or _ (e.g. IT)').optional(),
+  /** The issue type of the tickets Sentinel opens: service-desk projects often have no Task (e.g. "IT Help", "Service Request"). */
+  JIRA_ISSUE_TYPE: z.string().max(255).default('Task'),
   SENTINEL_MDM: z.enum(['embedded', 'intune']).default('embedded'),
   INTUNE_TENANT_ID: z.string().min(1).max(255).optional(),
   INTUNE_CLIENT_ID: z.string().min(1).max(255).optional(),
@@ -83,7 +85,7 @@ export interface Config {
 }
 
 export type OktaConfig = { kind: 'okta'; orgUrl: string; apiToken: string; adminGroup: string; accessGroup: string };
-export type JiraConfig = { kind: 'jira'; baseUrl: string; email: string; apiToken: string; projectKey: string };
+export type JiraConfig = { kind: 'jira'; baseUrl: string; email: string; apiToken: string; projectKey: string; issueType: string };
 export type IntuneConfig = { kind: 'intune'; tenantId: string; clientId: string; clientSecret: string; graphApiUrl: string; graphLoginUrl: string };
 
 export interface BackendsConfig {
@@ -121,6 +123,7 @@ function backendsConfig(env: Env): BackendsConfig {
           email: need('JIRA_EMAIL', 'SENTINEL_TICKETS=jira (the account the API token belongs to)'),
           apiToken: need('JIRA_API_TOKEN', 'SENTINEL_TICKETS=jira'),
           projectKey: need('JIRA_PROJECT_KEY', 'SENTINEL_TICKETS=jira (e.g. IT)'),
+          issueType: env.JIRA_ISSUE_TYPE,
         }
       : { kind: 'embedded' };
   const mdm: BackendsConfig['mdm'] =

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
-import { cliJson, jiraAndGraph } from './support/backend-env';
+import { cliJson, jiraAndGraph, jiraEnv } from './support/backend-env';
 import type { LoopbackGraph } from './support/graph-server';
 import { tempDbPath } from './support/harness';
-import type { LoopbackJira } from './support/jira-server';
+import { LoopbackJira } from './support/jira-server';
 import { runEntryAsync } from './support/processes';
 
 // End to end: the CLI as a child process with SENTINEL_TICKETS=jira and SENTINEL_MDM=intune, talking
@@ -135,4 +135,15 @@ test('a refused Jira token reaches the user as one plain sentence naming the var
     expect(r.stderr).not.toContain(s);
   }
   expect(jira.created()).toHaveLength(0);
+});
+
+test('JIRA_ISSUE_TYPE: a service-desk project without Task gets its tickets as the type it names', async () => {
+  const desk = await LoopbackJira.start({ projectKey: 'SD', issueTypes: ['IT Help', 'Service Request'], firstNumber: 5 });
+  try {
+    const r = await cliJson(['--as', 'intern', '--json', 'open a ticket: my monitor flickers'], { ...env, ...jiraEnv(desk), JIRA_ISSUE_TYPE: 'IT Help' });
+    expect(r.executed).toEqual([expect.objectContaining({ tool: 'create_support_ticket', ok: true, output: expect.objectContaining({ ticket_id: 'SD-5' }) })]);
+    expect(desk.created().map((i) => i.issuetype)).toEqual(['IT Help']);
+  } finally {
+    await desk.close();
+  }
 });

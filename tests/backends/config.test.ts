@@ -44,7 +44,9 @@ test('Jira and Intune: their variables, defaults and checks', () => {
     email: 'bot@acme.com',
     apiToken: 'j',
     projectKey: 'IT',
+    issueType: 'Task',
   });
+  expect(load({ SENTINEL_TICKETS: 'jira', JIRA_BASE_URL: 'https://a.atlassian.net', JIRA_EMAIL: 'b@a.com', JIRA_API_TOKEN: 'j', JIRA_PROJECT_KEY: 'IT', JIRA_ISSUE_TYPE: ' IT Help ' }).backends.tickets).toMatchObject({ issueType: 'IT Help' });
   const jira = problem({ SENTINEL_TICKETS: 'jira' });
   for (const v of ['JIRA_BASE_URL', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY']) expect(jira).toMatch(new RegExp(`${v}: required when SENTINEL_TICKETS=jira`));
   expect(problem({ SENTINEL_TICKETS: 'jira', JIRA_BASE_URL: 'https://a.atlassian.net', JIRA_EMAIL: 'b@a.com', JIRA_API_TOKEN: 'j', JIRA_PROJECT_KEY: 'it-desk' })).toMatch(/JIRA_PROJECT_KEY: a Jira project key/);

@@ -15,8 +15,8 @@ export function selectBackends(config: BackendsConfig, db: Db, logger?: Logger):
   const backends = embeddedBackends(db);
   if (config.identity.kind === 'okta') Object.assign(backends, oktaBackends(config.identity, db, logger?.child({ backend: 'okta' })));
   if (config.tickets.kind === 'jira') {
-    const { baseUrl, email, apiToken, projectKey } = config.tickets;
-    backends.tickets = jiraTickets({ baseUrl, email, apiToken, projectKey, http: { logger } });
+    const { baseUrl, email, apiToken, projectKey, issueType } = config.tickets;
+    backends.tickets = jiraTickets({ baseUrl, email, apiToken, projectKey, issueType, http: { logger } });
   }
   if (config.mdm.kind === 'intune') {
     const { tenantId, clientId, clientSecret, graphApiUrl, graphLoginUrl } = config.mdm;
