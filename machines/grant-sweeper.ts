@@ -57,7 +57,7 @@ function adopt(deps: GrantSweepDeps, batch: number): number {
 }
 
 /** The person's grants in force, to tell whether a newer one extends this one; null when the backend cannot say. */
-async function othersInForce(deps: GrantSweepDeps, row: GrantScheduleRow, at: number): Promise<Grant[] | null> {
+async function grantsInForce(deps: GrantSweepDeps, row: GrantScheduleRow, at: number): Promise<Grant[] | null> {
   try {
     const r = await deps.backends.access.activeGrants(row.userId, at);
     return r.ok ? r.value : null;
@@ -96,7 +96,7 @@ async function warn(deps: GrantSweepDeps, batch: number): Promise<number> {
     // other means, or never made: Okta refused the PUT after the grant was scheduled): marked, not said.
     let say = warningStillUseful(row.revokeAt, at);
     if (say) {
-      const inForce = await othersInForce(deps, row, at);
+      const inForce = await grantsInForce(deps, row, at);
       if (inForce && (!inForce.some((g) => g.id === row.grantId) || coveredBy(row, inForce, row.grantId))) say = false;
     }
     const text = say ? warningNotice(await noticeFor(deps, row), at) : '';
@@ -160,8 +160,8 @@ async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, clai
     }
     const grant = result.value;
     // Access another grant still gives (an extension) has not ended: nothing to tell.
-    const others = grant ? await othersInForce(deps, row, at) : null;
-    const extended = !!others && coveredBy(row, others, row.grantId);
+    const inForce = grant ? await grantsInForce(deps, row, at) : null;
+    const extended = !!inForce && coveredBy(row, inForce, row.grantId);
     const ended = grant && !extended ? endedNotice(await noticeFor(deps, row)) : null;
     const did = transact(db, () => {
       if (!markRevoked(db, row.grantId, opts.owner, at)) return false;
