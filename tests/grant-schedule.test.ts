@@ -202,9 +202,8 @@ describe('embedded backend', () => {
     }
   });
 
-  // Issue 13: '"Extend my access" is a new request under the same policy.' The offline planner reads it as
-  // "what access do I have?" (list_my_access) today; the planner (machines/llm/**) is not this change's.
-  test.failing('"extend my access" in the thread asks for the same access again (provision_access for github)', async () => {
+  // Issue 13: '"Extend my access" is a new request under the same policy.'
+  test('"extend my access" in the thread asks for the same access again (provision_access for github)', async () => {
     const clock = testClock(T0);
     const s = openSentinel({ now: clock.now });
     try {

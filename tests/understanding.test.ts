@@ -295,3 +295,27 @@ describe('never the wrong person (CLI)', () => {
     expect(count(db, "select count(*) n from password_resets where user_id = 'sam'")).toBe(0);
   });
 });
+
+describe('"extend my access" (CLI)', () => {
+  test('the grant in force asked for again at its level; several held: which one; none: says so', () => {
+    const db = tempDbPath();
+    expect(cli(db, 'alice', 'n', 'extend my access').reply).toMatch(/You have no access grant to extend/);
+    cli(db, 'cto', 'a', 'give alice read access to github for 2 hours');
+    const one = cli(db, 'alice', 't', 'extend my access');
+    expect(one.proposals).toEqual([expect.objectContaining({ tool: 'provision_access', args: expect.objectContaining({ user: 'alice', system: 'github', level: 'read', duration_hours: 2 }) })]);
+    expect(one.proposals[0]!.decision).not.toBe('deny');
+    const more = cli(db, 'alice', 'u', 'can I have github for 2 more hours');
+    expect(more.proposals).toEqual([expect.objectContaining({ tool: 'provision_access', args: expect.objectContaining({ system: 'github', level: 'read', duration_hours: 4 }) })]);
+    cli(db, 'cto', 'b', 'give alice write access to salesforce for 4 hours');
+    const which = cli(db, 'alice', 'w', 'extend my access');
+    expect(which.proposals).toEqual([]);
+    expect(which.reply).toMatch(/github \(read, until .*\) and salesforce \(write, until .*\)\. Which one should I extend\?|salesforce \(write, until .*\) and github \(read, until .*\)\. Which one should I extend\?/);
+    const answered = cli(db, 'alice', 'w', 'salesforce');
+    expect(answered.proposals).toEqual([expect.objectContaining({ tool: 'provision_access', args: expect.objectContaining({ user: 'alice', system: 'salesforce', level: 'write', duration_hours: 4 }) })]);
+    const named = cli(db, 'alice', 'x', 'extend my github access');
+    expect(named.proposals).toEqual([expect.objectContaining({ args: expect.objectContaining({ system: 'github', level: 'read' }) })]);
+    const notHeld = cli(db, 'alice', 'y', 'can I have aws-prod for 2 more hours');
+    expect(notHeld.proposals).toEqual([]);
+    expect(notHeld.reply).toMatch(/You don't have access to aws-prod to extend/);
+  });
+});

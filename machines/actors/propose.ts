@@ -4,7 +4,7 @@ import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
 import { canonicalText } from '../llm/canonical';
 import { bareNames, personMentions } from '../llm/mentions';
-import type { RequesterProfile, ResolvedPerson, TicketKeys } from '../llm/provider';
+import type { RequesterGrant, RequesterProfile, ResolvedPerson, TicketKeys } from '../llm/provider';
 import { isTicketKey } from '../llm/ticket-keys';
 import type { DialogueState, Plan } from '../types';
 import type { Actor } from '../../policies/types';
@@ -40,6 +40,34 @@ async function resolvePeople(deps: AgentDeps, message: string, systems: string[]
   return resolved;
 }
 
+const HOUR_MS = 3_600_000;
+const utcTime = (ms: number) => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+
+/**
+ * The requester's grants for "extend my access": in force (the Access backend), then the three that ended
+ * last (Sentinel's grant schedule, whatever the backend). A backend that cannot answer gives none in force.
+ */
+async function requesterGrants(deps: AgentDeps, requester: Actor): Promise<RequesterGrant[]> {
+  const now = deps.now();
+  const shape = (g: { system: string; level: RequesterGrant['level']; grantedAt: number; endsAt: number }, active: boolean): RequesterGrant => ({
+    system: g.system,
+    level: g.level,
+    hours: Math.max(1, Math.round((g.endsAt - g.grantedAt) / HOUR_MS)),
+    hoursLeft: active ? Math.max(0, Math.ceil((g.endsAt - now) / HOUR_MS)) : 0,
+    active,
+    until: utcTime(g.endsAt),
+  });
+  const inForce = valueOr(await deps.backends.access.activeGrants(requester.id, now), []).map((g) => shape({ ...g, endsAt: g.expiresAt }, true));
+  const ended = deps.db.$client
+    .prepare(
+      `SELECT system, level, granted_at AS grantedAt, COALESCE(MIN(revoked_at, revoke_at), revoke_at) AS endsAt
+         FROM grant_schedule WHERE user_id = ? AND (revoked_at IS NOT NULL OR revoke_at <= ?)
+        ORDER BY endsAt DESC LIMIT 3`,
+    )
+    .all(requester.id, now) as Array<{ system: string; level: RequesterGrant['level']; grantedAt: number; endsAt: number }>;
+  return [...inForce, ...ended.map((g) => shape(g, false))];
+}
+
 export async function propose(deps: AgentDeps, input: ProposeInput, signal: AbortSignal): Promise<Plan> {
   await afterPersist(signal);
   // The current message was stored with the move to `proposing`; history is what came before it.
@@ -51,5 +79,6 @@ export async function propose(deps: AgentDeps, input: ProposeInput, signal: Abor
   // Ticket keys as the configured backend writes them (IT-1042 embedded, the Jira project's keys with Jira).
   const ticketKeys: TicketKeys = { pattern: deps.backends.tickets.keyPattern, example: deps.backends.tickets.keyExample };
   const people = await resolvePeople(deps, input.message, systemIds, input.dialogue, ticketKeys);
-  return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds, people, dialogue: input.dialogue, ticketKeys }, signal));
+  const grants = await requesterGrants(deps, input.requester);
+  return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds, people, dialogue: input.dialogue, ticketKeys, grants }, signal));
 }

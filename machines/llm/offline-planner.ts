@@ -7,6 +7,7 @@ import { describedPerson, listedPeople, namesEveryone, namesOwnDevice, namesSelf
 import { ALSO_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, JUST_FOR, OWN_AGAIN, RE, SELF, THE_THING } from './phrasings';
 import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
 import { correctSpelling } from './spelling';
+import { asksToExtend, extensionFromAnswer, planExtension } from './extend-access';
 import type { ProposeRequest, TicketKeys } from './provider';
 import { DEFAULT_TICKET_KEYS, isTicketKey, ticketIdsIn } from './ticket-keys';
 
@@ -349,6 +350,14 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       calls.push(call('list_pending_approvals', {}));
       continue;
     }
+    // "extend my access", "can I have aws-prod for 2 more hours": the requester's grant asked for again.
+    if (subject.kind === 'self' && asksToExtend(t, req.systemIds ?? [])) {
+      const ext = planExtension(me.id, req.grants ?? [], t, req.systemIds ?? []);
+      if (ext.kind === 'call') calls.push(call('provision_access', ext.args));
+      else notes.push(ext.text);
+      if (ext.kind === 'which') pending = ext.pending;
+      continue;
+    }
     // A question about someone else's access or tickets is read-only, and only the requester's own can be shown.
     if (RE.accessQuestion.test(t) && !RE.accessRequest.test(t) && subject.kind !== 'self') {
       notes.push(`I can only show your own access ("what access do I have?"), not ${whoseName(subject)}. An IT admin can look theirs up in the access system.`);
@@ -620,6 +629,12 @@ function fillPending(pending: NonNullable<DialogueState['pending']>, raw: string
   }
   if (!answered) return null;
   const missing = pending.missing.filter((m) => args[m] === undefined);
+  if (args.extend === true && args.system) {
+    // "Which one should I extend?" → "github": that grant again, at its level.
+    const ext = extensionFromAnswer(args, req.grants ?? []);
+    if (!ext) return { text: `You don't have access to ${String(args.system)} to extend. Which one should I extend?`, calls: [], dialogue: { pending } };
+    return { text: null, calls: [call('provision_access', ext)], dialogue: null };
+  }
   if (pending.tool === 'provision_access' && args.system && args.level === undefined) {
     // A system named: the level and duration matter too, and the defaults may not be what they need.
     const level = accessLevel(t);

@@ -24,6 +24,25 @@ export interface ProposeRequest {
   dialogue?: DialogueState | null;
   /** What the configured Tickets backend's keys look like (Tickets.keyPattern, anchored, any case) and one to show. */
   ticketKeys?: TicketKeys;
+  /**
+   * The requester's access grants ("extend my access"): those in force (from the Access backend), then the
+   * few that ended most recently (from Sentinel's grant schedule), soonest-ending in force first.
+   */
+  grants?: RequesterGrant[];
+}
+
+/** One of the requester's grants as the planner needs it: what, at which level, how long, and how long is left. */
+export interface RequesterGrant {
+  system: string;
+  level: 'read' | 'write' | 'admin';
+  /** How long it was granted for, in whole hours (at least 1). */
+  hours: number;
+  /** Whole hours left, rounded up (0 once it ended). */
+  hoursLeft: number;
+  /** In force now. */
+  active: boolean;
+  /** When it ends or ended, as "10:00 UTC" (for a question naming it). */
+  until: string;
 }
 
 /** The Tickets backend's key format: `IT-1042` embedded, the Jira project's keys with Jira. */
