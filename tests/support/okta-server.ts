@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FailureQueue } from './vendor-server';
+import { FailureQueue, type InjectedFailure as VendorFailure } from './vendor-server';
 
 /**
  * An Okta org on 127.0.0.1 that speaks the part of the Management API Sentinel uses, with the shapes of
@@ -47,17 +47,10 @@ export interface RecordedRequest {
   at: number;
 }
 
-export interface InjectedFailure {
-  method?: string;
-  path?: RegExp;
-  /** 401, 403, 404, 429, 500, 503…; omit for a slow but normal answer. */
-  status?: number;
-  /** Answer only after this long (a timeout test). */
-  delayMs?: number;
+/** A failure before the work (the loopback Okta never answers late after acting). */
+export interface InjectedFailure extends Omit<VendorFailure, 'afterProcessing'> {
   /** For 429: seconds from now sent as X-Rate-Limit-Reset (default 1). */
   resetInSeconds?: number;
-  /** How many matching requests it applies to (default 1; Infinity for all). */
-  times?: number;
 }
 
 interface User {
