@@ -53,6 +53,11 @@ export type StepListener = (step: TurnStep) => void;
 
 const PERSISTED_STATES = new Set(['proposing', 'executing', ...REST_STATES]);
 
+/** What a message's turn planned beyond its calls, for handleMessage: the requester's typed confirmation. */
+interface TurnCapture {
+  confirm?: string;
+}
+
 function toApprovalRef(a: ApprovalRow): ApprovalRef {
   return { id: a.id, tool: a.tool, args: JSON.parse(a.args), status: a.status, required: a.required, expiresAt: a.expiresAt, decidedBy: a.decidedBy, ...approverFields(a) };
 }
@@ -142,20 +147,25 @@ export class ConversationRunner {
    * decides nothing, runs nothing that has not started (execute checks before each action), and says so in
    * code-written words, reporting what did run; an LLM summary in flight is abandoned for the template one.
    */
-  private machineFor(conversationId: string) {
+  private machineFor(conversationId: string, seen?: TurnCapture) {
     const deps = this.deps;
     const stopOf = () => this.stopSignal(conversationId);
     const templateOnly = { ...deps, llm: { ...deps.llm, summarize: () => Promise.reject(new Error('turn stopped: template summary')) } };
+    // The requester's typed "yes" to their own confirmation: handleMessage answers it once the turn settled.
+    const capture = (plan: Plan): Plan => {
+      if (seen && plan.confirm) seen.confirm = plan.confirm;
+      return plan;
+    };
     return agentMachine.provide({
       actors: {
         propose: fromPromise(async ({ input, signal }) => {
           const stop = stopOf();
-          if (!stop) return propose(deps, input, signal);
+          if (!stop) return capture(await propose(deps, input, signal));
           const plan = await Promise.race([propose(deps, input, AbortSignal.any([signal, stop])), whenAborted(stop)]).catch((err: unknown) => {
             if (stop.aborted) return STOPPED_PLAN;
             throw err;
           });
-          return stop.aborted || plan === STOPPED_PLAN ? { ...STOPPED_PLAN, dialogue: input.dialogue } : (plan as Plan);
+          return stop.aborted || plan === STOPPED_PLAN ? { ...STOPPED_PLAN, dialogue: input.dialogue } : capture(plan as Plan);
         }),
         guard: fromPromise(({ input, signal }) => guard(deps, stopOf()?.aborted ? { ...input, plan: STOPPED_PLAN } : input, signal)),
         execute: fromPromise(({ input, signal }) => execute(deps, input, signal)),
@@ -223,10 +233,32 @@ export class ConversationRunner {
     // Secrets a person types are masked at the door: nothing downstream (the LLM, the snapshot, history,
     // the audit log) needs them, and the snapshot and history would otherwise keep them.
     const masked = redactText(trimmed);
-    const r = await this.locked(conversationId, this.leaseWaitMs, () =>
-      this.run(conversationId, { type: 'USER_MESSAGE', requester, text: masked, nonce: this.deps.randomId() }),
-    ).catch((err: unknown) => this.takenOverOr(conversationId, err));
+    const state = { expired: false };
+    const r = await this.locked(conversationId, this.leaseWaitMs, async () => {
+      const seen: TurnCapture = {};
+      const turn = await this.run(conversationId, { type: 'USER_MESSAGE', requester, text: masked, nonce: this.deps.randomId() }, seen);
+      return seen.confirm ? this.confirmTyped(conversationId, requester, seen.confirm, turn, state) : turn;
+    }).catch((err: unknown) => this.takenOverOr(conversationId, err));
+    if (state.expired) await this.deliverUndelivered();
     return r === BUSY ? this.refusal(conversationId, BUSY_REPLY) : r;
+  }
+
+  /**
+   * The requester typed "yes" to their own confirmation waiting in this thread (the plan's `confirm`, set
+   * only by code: machines/actors/propose.ts). It is answered exactly as `--approve` by the requester is —
+   * decideHeld's re-checks: only the requester, still allowed by policy now, not expired, not decided — and
+   * never for a request that needs other approvers. Call holding the lease, after the message's turn settled.
+   */
+  private async confirmTyped(conversationId: string, requester: Actor, approvalId: string, turn: TurnResult, state: { expired: boolean }): Promise<TurnResult> {
+    const approval = getApproval(this.deps.db, approvalId);
+    if (!approval || approval.conversationId !== conversationId || approval.required !== 'requester' || approval.requester !== requester.id) {
+      this.deps.logger.warn({ conversationId, approval: approvalId.slice(0, 80) }, 'a typed confirmation named a request it may not confirm; nothing was decided');
+      return turn;
+    }
+    const decided = await this.decideHeld(approvalId, requester, 'approve', state);
+    // A refusal never reached the machine: the transport shows it (Slack posts it in the thread).
+    if (decided.refused) return { ...decided, thread: conversationId };
+    return { ...decided, reply: [turn.reply, decided.reply].filter(Boolean).join('\n'), ...(turn.recovered ? { recovered: turn.recovered } : {}) };
   }
 
   /**
@@ -239,59 +271,69 @@ export class ConversationRunner {
     const { db } = this.deps;
     const found = getApproval(db, approvalId);
     if (!found) return this.refusal('', `There is no approval request "${approvalId.slice(0, 80)}".`);
-    let expired = false;
-    const r = await this.locked(found.conversationId, this.leaseWaitMs, async () => {
-      const approval = getApproval(db, approvalId)!;
-      const at = this.deps.now();
-      const who = await currentRights(this.deps.backends.directory, decider);
-      const requester = who.id === approval.requester ? who : await directoryActor(this.deps.backends.directory, approval.requester);
-      const { decision: current } = await recheckApproval(this.deps, approval, requester);
-      // Approvers are resolved for every request they answer, and for a confirmation someone else denies.
-      const routed = approval.required === 'approver' || (decision === 'deny' && who.id !== approval.requester);
-      const check = routed ? await this.approverCheck(approval, who) : undefined;
-      const verdict = mayDecide(approval, who, decision, at, current, check);
-      if (!verdict.ok) {
-        expired = !!verdict.expired;
-        transact(db, () => {
-          if (verdict.expired) this.expireDue(at);
-          appendAudit(db, { kind: 'approval_refused', actor: who.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason, role: who.role } }, at);
-        });
-        // Someone the request does not belong to learns that, and nothing of the request (its action, thread, state).
-        return verdict.outsider ? this.refusal('', verdict.reason) : this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
-      }
-      const votes = check && check.quorum > 1 && decision === 'approve' ? [...check.votes, who.id] : null;
-      // Not yet the quorum: the approval is recorded, the card says "1 of 2 approved", nothing runs.
-      if (votes && votes.length < check!.quorum) return this.recordVote(approval, who, votes, check!.quorum, at);
-      const status = decision === 'approve' ? 'approved' : 'denied';
-      const won = transact(db, () => {
-        if (votes && !addApprovalVote(db, approvalId, who.id, at)) return false;
-        if (!decideApprovalRow(db, approvalId, status, who.id, at)) return false;
-        appendAudit(
-          db,
-          {
-            kind: 'approval_decided',
-            actor: who.id,
-            conversationId: approval.conversationId,
-            data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester, role: who.role, ...(votes ? { approved_by: votes } : {}) },
-          },
-          at,
-        );
-        return true;
-      });
-      if (!won) {
-        // Lost the race to another click: the policy's own wording says who decided it.
-        const latest = getApproval(db, approvalId)!;
-        const again = mayDecide(latest, who, decision, at, current);
-        return this.refusedApproval(latest, again.ok ? 'This request was already decided.' : again.reason);
-      }
-      this.deps.crash('approval_stored');
-      return this.deliverHeld(getApproval(db, approvalId)!);
-    }).catch((err: unknown) => this.takenOverOr(found.conversationId, err));
+    const state = { expired: false };
+    const r = await this.locked(found.conversationId, this.leaseWaitMs, () => this.decideHeld(approvalId, decider, decision, state)).catch((err: unknown) =>
+      this.takenOverOr(found.conversationId, err),
+    );
     // Whose request it is was not checked yet: the refusal shows nothing of it.
     if (r === BUSY) return this.refusal('', 'This conversation is busy with another request right now; nothing was decided. Please try again in a minute.');
     // Expiring on a click expires every overdue request: each of them is reported, not only this one.
-    if (expired) await this.deliverUndelivered();
+    if (state.expired) await this.deliverUndelivered();
     return r;
+  }
+
+  /**
+   * decideApproval's checks and decision, for a caller holding the conversation's lease (a click, `--approve`,
+   * or the requester's "yes" typed in the thread): every answer goes through exactly these re-checks.
+   * `state.expired` says the request was found expired (overdue requests are then to be delivered).
+   */
+  private async decideHeld(approvalId: string, decider: Actor, decision: 'approve' | 'deny', state: { expired: boolean }): Promise<TurnResult> {
+    const { db } = this.deps;
+    const approval = getApproval(db, approvalId)!;
+    const at = this.deps.now();
+    const who = await currentRights(this.deps.backends.directory, decider);
+    const requester = who.id === approval.requester ? who : await directoryActor(this.deps.backends.directory, approval.requester);
+    const { decision: current } = await recheckApproval(this.deps, approval, requester);
+    // Approvers are resolved for every request they answer, and for a confirmation someone else denies.
+    const routed = approval.required === 'approver' || (decision === 'deny' && who.id !== approval.requester);
+    const check = routed ? await this.approverCheck(approval, who) : undefined;
+    const verdict = mayDecide(approval, who, decision, at, current, check);
+    if (!verdict.ok) {
+      state.expired = !!verdict.expired;
+      transact(db, () => {
+        if (verdict.expired) this.expireDue(at);
+        appendAudit(db, { kind: 'approval_refused', actor: who.id, conversationId: approval.conversationId, data: { approval: approvalId, decision, reason: verdict.reason, role: who.role } }, at);
+      });
+      // Someone the request does not belong to learns that, and nothing of the request (its action, thread, state).
+      return verdict.outsider ? this.refusal('', verdict.reason) : this.refusedApproval(getApproval(db, approvalId)!, verdict.reason);
+    }
+    const votes = check && check.quorum > 1 && decision === 'approve' ? [...check.votes, who.id] : null;
+    // Not yet the quorum: the approval is recorded, the card says "1 of 2 approved", nothing runs.
+    if (votes && votes.length < check!.quorum) return this.recordVote(approval, who, votes, check!.quorum, at);
+    const status = decision === 'approve' ? 'approved' : 'denied';
+    const won = transact(db, () => {
+      if (votes && !addApprovalVote(db, approvalId, who.id, at)) return false;
+      if (!decideApprovalRow(db, approvalId, status, who.id, at)) return false;
+      appendAudit(
+        db,
+        {
+          kind: 'approval_decided',
+          actor: who.id,
+          conversationId: approval.conversationId,
+          data: { approval: approvalId, status, tool: approval.tool, args: JSON.parse(approval.args), requester: approval.requester, role: who.role, ...(votes ? { approved_by: votes } : {}) },
+        },
+        at,
+      );
+      return true;
+    });
+    if (!won) {
+      // Lost the race to another click: the policy's own wording says who decided it.
+      const latest = getApproval(db, approvalId)!;
+      const again = mayDecide(latest, who, decision, at, current);
+      return this.refusedApproval(latest, again.ok ? 'This request was already decided.' : again.reason);
+    }
+    this.deps.crash('approval_stored');
+    return this.deliverHeld(getApproval(db, approvalId)!);
   }
 
   /**
@@ -519,12 +561,12 @@ export class ConversationRunner {
   }
 
   /** Runs one event (or, with null, only finishes an interrupted turn). Call holding the lease. */
-  private async run(conversationId: string, event: AgentEvent | null): Promise<TurnResult> {
+  private async run(conversationId: string, event: AgentEvent | null, seen?: TurnCapture): Promise<TurnResult> {
     const { db, now, historyMessages } = this.deps;
     let { snapshot, version } = this.restore(conversationId);
     const actor = snapshot
-      ? createActor(this.machineFor(conversationId), { snapshot, input: { conversationId } })
-      : createActor(this.machineFor(conversationId), { input: { conversationId } });
+      ? createActor(this.machineFor(conversationId, seen), { snapshot, input: { conversationId } })
+      : createActor(this.machineFor(conversationId, seen), { input: { conversationId } });
     let prev = actor.getSnapshot();
     let failure: unknown = null;
     let recovering = false;

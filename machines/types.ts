@@ -14,6 +14,12 @@ export interface Plan {
   dialogue?: DialogueState | null;
   /** "Cancel that": the requester withdraws their requests still waiting in this thread. */
   withdraw?: boolean;
+  /**
+   * The requester typed "yes" to their own confirmation waiting in this thread: the runner answers that
+   * approval as `--approve` by the requester would. Set only by code (machines/actors/propose.ts), never
+   * taken from a provider's answer (boundPlan drops it).
+   */
+  confirm?: string;
 }
 
 /**

@@ -1,4 +1,7 @@
+import { pendingApprovals } from '../../db/approvals';
 import { recentMessages } from '../../db/messages';
+import { describeCall } from '../../tools/registry';
+import { typedConfirmation, type Confirmable } from '../llm/confirmation';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
@@ -68,6 +71,14 @@ async function requesterGrants(deps: AgentDeps, requester: Actor): Promise<Reque
   return [...inForce, ...ended.map((g) => shape(g, false))];
 }
 
+/** The requester's own confirmations still waiting in this thread (a request that needs other approvers is never one). */
+function confirmableBy(deps: AgentDeps, input: ProposeInput): Confirmable[] {
+  const now = deps.now();
+  return pendingApprovals(deps.db, input.conversationId)
+    .filter((a) => a.required === 'requester' && a.requester === input.requester.id && a.expiresAt > now)
+    .map((a) => ({ id: a.id, what: describeCall(a.tool, JSON.parse(a.args)) ?? a.tool }));
+}
+
 export async function propose(deps: AgentDeps, input: ProposeInput, signal: AbortSignal): Promise<Plan> {
   await afterPersist(signal);
   // The current message was stored with the move to `proposing`; history is what came before it.
@@ -75,6 +86,13 @@ export async function propose(deps: AgentDeps, input: ProposeInput, signal: Abor
   const last = history[history.length - 1];
   if (last && last.role === 'user' && last.content === input.message) history.pop();
   while (history.length > deps.historyMessages) history.shift();
+  // "yes, confirm" to the confirmation the last reply asked this requester for: decided by code, for any
+  // provider, and answered by the runner as `--approve` by the requester (machines/runner.ts confirmTyped).
+  const lastAssistant = [...history].reverse().find((m) => m.role === 'assistant')?.content;
+  const confirmed = typedConfirmation(input.message, lastAssistant, confirmableBy(deps, input));
+  if (confirmed) {
+    return { text: `You confirmed request ${confirmed.id} (${confirmed.what}): checking it again before I go ahead.`, calls: [], confirm: confirmed.id, dialogue: input.dialogue ?? null };
+  }
   const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems().then((r) => valueOr(r, []))]);
   // Ticket keys as the configured backend writes them (IT-1042 embedded, the Jira project's keys with Jira).
   const ticketKeys: TicketKeys = { pattern: deps.backends.tickets.keyPattern, example: deps.backends.tickets.keyExample };

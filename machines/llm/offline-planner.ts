@@ -7,6 +7,7 @@ import { describedPerson, listedPeople, namesEveryone, namesOwnDevice, namesSelf
 import { ALSO_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, JUST_FOR, OWN_AGAIN, RE, SELF, THE_THING } from './phrasings';
 import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
 import { correctSpelling } from './spelling';
+import { askedToConfirm, isTypedConfirmation } from './confirmation';
 import { asksToExtend, extensionFromAnswer, planExtension } from './extend-access';
 import type { ProposeRequest, TicketKeys } from './provider';
 import { DEFAULT_TICKET_KEYS, isTicketKey, ticketIdsIn } from './ticket-keys';
@@ -218,10 +219,11 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     if (lastAssistant && /\brequest apr_|\bconfirm\b|\bapproval\b/i.test(lastAssistant.content)) return { text: null, calls: [], withdraw: true, dialogue: null };
     return { text: 'OK. Anything else I can help with?', calls: [], dialogue: null };
   }
-  const confirmation = lastAssistant ? /confirm it yourself[^]*?\(request (apr_[a-z0-9]+)/i.exec(lastAssistant.content) : null;
-  if (confirmation && RE.yes.test(whole) && whole.length < 40) {
-    const id = confirmation[1]!;
-    return { text: `I can't take a confirmation in chat: press Confirm on request ${id} (in the CLI: --approve ${id}). Say "cancel that" to withdraw it.`, calls: [], dialogue: dialogue0(req) };
+  // The requester's own "yes" to it is answered before any planner (machines/actors/propose.ts); a yes that
+  // reaches here is someone else's, or the request is no longer waiting: it confirms nothing, and is no new request.
+  const confirmation = askedToConfirm(lastAssistant?.content);
+  if (confirmation && (isTypedConfirmation(whole, confirmation) || (RE.yes.test(whole) && whole.length < 40))) {
+    return { text: `Request ${confirmation} isn't waiting for a confirmation from you: only the person who asked can confirm it, while it is still waiting.`, calls: [], dialogue: dialogue0(req) };
   }
   // "yes wipe it", "ok fine, reset my password then": a request of its own, not a yes to the ticket offer.
   if (offered && RE.yes.test(whole) && whole.length < 40 && !JUST_FOR.test(whole) && !/\b(?:lock|restart|reboot|wipe|erase|reset|give|grant|run)\b/.test(whole)) {

@@ -1,0 +1,19 @@
+import { isTypedConfirmation, typedConfirmation } from './confirmation';
+
+const ASKED = '⚠️ This cannot be undone: wipe LAPTOP-SAM-01. Please confirm it yourself before I go ahead (request apr_0123456789abcdef0123, expires in 24 h).';
+const mine = [{ id: 'apr_0123456789abcdef0123', what: 'wipe LAPTOP-SAM-01' }];
+
+describe('a typed confirmation', () => {
+  test.each(['yes', 'Yes, confirm', 'confirm', 'confirmed.', 'yes please', 'ok go ahead', 'I confirm', 'yes, confirm apr_0123456789abcdef0123', 'yep do it', 'go ahead'])('"%s" confirms', (m) =>
+    expect(typedConfirmation(m, ASKED, mine)).toEqual(mine[0]),
+  );
+  test.each(["don't", 'no', 'yes but not yet', 'yes wipe alice’s laptop', 'yes, and reset my password', 'confirm tomorrow', 'is it confirmed?x', 'wipe it', 'yes lock it instead'])('"%s" does not', (m) =>
+    expect(typedConfirmation(m, ASKED, mine)).toBeNull(),
+  );
+  test('only what the last reply asked, and only when it is the requester’s and still waiting', () => {
+    expect(typedConfirmation('yes', 'Anything else?', mine)).toBeNull();
+    expect(typedConfirmation('yes', ASKED, [])).toBeNull();
+    expect(typedConfirmation('yes', ASKED, [{ id: 'apr_ffffffffffffffffffff', what: 'x' }])).toBeNull();
+    expect(isTypedConfirmation('y'.repeat(80))).toBe(false);
+  });
+});
