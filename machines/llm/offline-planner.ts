@@ -7,6 +7,8 @@ import { describedPerson, listedPeople, namesEveryone, namesOwnDevice, namesSelf
 import { ALSO_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, JUST_FOR, OWN_AGAIN, RE, SELF, THE_THING } from './phrasings';
 import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
 import { correctSpelling } from './spelling';
+import { classifySpeechAct, relationOf, relationQuestion, vagueItQuestion } from './speech-act';
+import { replyToSpeechAct } from './speech-act-reply';
 import { askedToConfirm, isTypedConfirmation } from './confirmation';
 import { asksToExtend, extensionFromAnswer, planExtension } from './extend-access';
 import type { ProposeRequest, TicketKeys } from './provider';
@@ -73,6 +75,9 @@ function subjectOf(text: string, req: ProposeRequest, earlier?: Extract<Subject,
   for (const m of personMentions(text, req.systemIds ?? [])) {
     // "status of HELP-7": a ticket key, not someone called help-7.
     if (excluded.includes(m.text) || isTicketKey(m.text, req.ticketKeys)) continue;
+    // "alice's manager": someone described through alice, not alice (machines/llm/speech-act.ts).
+    const related = relationOf(text, m.text);
+    if (related) return { kind: 'described', who: related };
     const p = resolved.get(m.text);
     if (p) return person(p);
     // A weak mention the directory was asked about and does not know is not a person ("reset okta password").
@@ -114,6 +119,8 @@ function whoQuestion(subject: Unsure): string {
 
 /** "my colleague" → "Who is your colleague?"; "a contractor" → "Which contractor do you mean?"; "someone's" → "Whose do you mean?" */
 function describedQuestion(who: string): string {
+  const related = relationQuestion(who);
+  if (related) return related;
   if (/^(?:my|our)\b/.test(who)) return `Who is ${who.replace(/^(?:my|our)\b/, 'your')}?`;
   const noun = who.replace(/^(?:a|an|the|some|this|that|his|her|their|one of (?:my|our))\s+/, '');
   if (/\b(?:someone|somebody|else|another)\b/.test(who)) return 'Who do you mean?';
@@ -201,6 +208,13 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   if (RE.greeting.test(whole)) return { text: `Hi${me.name ? ` ${me.name.split(' ')[0]}` : ''}! ${CAPABILITIES} What do you need?`, calls: [] };
   if (RE.thanks.test(whole) && whole.length < 40) return { text: "You're welcome! Anything else I can help with?", calls: [] };
 
+  // Only a request is planned: a question, a hypothetical, narration, a revocation, a corrected or
+  // retracted clause is answered, offered or asked about instead (machines/llm/speech-act.ts).
+  if (!override && !hint) {
+    const act = classifySpeechAct(whole, { systems: req.systemIds ?? [], isName: (w) => (req.people ?? []).some((p) => p.mention === w) });
+    const answered = replyToSpeechAct(act, { req, plan: (message) => offlinePlan({ ...req, message }) });
+    if (answered) return answered;
+  }
   // "Cancel that" withdraws what is waiting in this thread; a question still open is simply dropped.
   if (RE.cancel.test(whole) && !RE.wipe.test(whole.replace(RE.cancel, ''))) {
     if (req.dialogue?.pending || req.dialogue?.unresolved) return { text: "OK, I've dropped that request.", calls: [], dialogue: null };
@@ -275,6 +289,13 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     if (lastDevice && subject.kind === 'self' && refersBack && !selfInMessage) return lastDevice;
     // "lock it" with nothing talked about before is not necessarily the requester's device: ask.
     if (refersBack && subject.kind === 'self' && !lastDevice && req.history.length) subject = { kind: 'unclear' };
+    // …nor with nothing before it: which device? (machines/llm/speech-act.ts)
+    const which = refersBack && subject.kind === 'self' && !lastDevice ? vagueItQuestion(args.command, selfInMessage, me.devices, whole) : null;
+    if (which) {
+      notes.push(which);
+      pending = { tool, args, missing: ['device_id'] };
+      return null;
+    }
     if (isUnsure(subject)) {
       notes.push(whoQuestion(subject));
       askedWho = true;

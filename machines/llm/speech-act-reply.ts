@@ -1,0 +1,122 @@
+import { describeCall } from '../../tools/registry';
+import type { DialogueState, Plan } from '../types';
+import type { ProposeRequest } from './provider';
+import type { Action, SpeechAct } from './speech-act';
+
+// How the offline planner answers a message that asks for nothing to run (machines/llm/speech-act.ts says
+// which): a plain answer, an offer that the thread's next "yes" accepts, or a question. Never a proposal:
+// whatever runs needs a request, or a yes to an offer.
+
+const EXPLAINED: Record<Action, string> = {
+  wipe:
+    'A wipe erases everything on the device and resets it to factory settings; it cannot be undone. It is for a lost or stolen device that will not be recovered (lock it first). It never runs straight away: an employee\'s wipe waits for an IT admin\'s approval, and an IT admin confirms their own. To ask for one, say "wipe my laptop" (or name the device, like LAPTOP-NAME-01).',
+  lock: 'Locking a device shows its lock screen at once and signs its user out; nothing is erased, and it is unlocked with the account password (a restart of a locked device unlocks it, so that needs an IT admin\'s approval). It is the first step for a lost laptop.',
+  restart: 'A restart closes every app on the device (unsaved work may be lost) and takes a few minutes; nothing is erased. Restarting a device locked as lost or stolen unlocks it, so that needs an IT admin\'s approval.',
+  password: 'A password reset sends a reset link to the account\'s email; the old password stops working once a new one is set, and the link expires after a while.',
+  access: 'Access is asked for per system, level (read, write or admin) and duration (at most 72 hours); it ends by itself when it expires. Access for yourself needs an IT admin\'s approval.',
+};
+
+const ASK_FOR: Record<Action, string> = {
+  wipe: '"wipe my laptop"',
+  lock: '"lock my laptop"',
+  restart: '"restart my laptop"',
+  password: '"reset my password"',
+  access: '"I need read access to github for 8 hours"',
+};
+
+export interface SpeechReplyContext {
+  req: ProposeRequest;
+  /** Plans another message in this thread (the corrected request, or what an offer would do). */
+  plan: (message: string) => Plan;
+}
+
+/** The thread's memory as it was. */
+const kept = (req: ProposeRequest): DialogueState | null => req.dialogue ?? null;
+
+/**
+ * `request`, planned, as an offer: "Do you want me to restart LAPTOP-ALICE-01? (yes / no)", its one call
+ * waiting for the thread's "yes". Null when it would not plan to exactly one action without a question.
+ */
+function offer(request: string, ctx: SpeechReplyContext): Plan | null {
+  const planned = ctx.plan(request);
+  const [c] = planned.calls;
+  if (planned.calls.length !== 1 || !c || planned.text) return null;
+  const args = JSON.parse(c.arguments) as Record<string, string | number | boolean>;
+  // A wipe is not offered on a yes: it is asked for in words.
+  if (c.name === 'execute_remote_command' && args.command === 'wipe') return null;
+  if (!['execute_remote_command', 'reset_password', 'provision_access'].includes(c.name)) return null;
+  const what = describeCall(c.name, args);
+  if (!what) return null;
+  const { lastRequest: _drop, ...memory } = planned.dialogue ?? {};
+  const lastRequest = ctx.req.dialogue?.lastRequest;
+  return {
+    text: `Do you want me to ${what}? (yes / no)`,
+    calls: [],
+    dialogue: { ...memory, ...(lastRequest ? { lastRequest } : {}), pending: { tool: c.name, args, missing: ['confirm'] }, offer: undefined },
+  };
+}
+
+const withOffer = (text: string, request: string | null, ctx: SpeechReplyContext, action: Action): Plan => {
+  const offered = request ? offer(request, ctx) : null;
+  if (offered) return { ...offered, text: `${text} ${offered.text}` };
+  return { text: action === 'wipe' || !request ? text : `${text} If you want it done, say so, e.g. ${ASK_FOR[action]}.`, calls: [], dialogue: kept(ctx.req) };
+};
+
+/** The plan for a message that is not a plain request; null for a request (planned as usual). */
+export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan | null {
+  const { req } = ctx;
+  switch (act.act) {
+    case 'request':
+      return null;
+    case 'corrected':
+      return ctx.plan(act.message);
+    case 'unclear-correction':
+      return { text: "I'm not sure what you want after the correction, so I haven't done anything. Could you say the request again in one go?", calls: [], dialogue: kept(req) };
+    case 'retracted':
+      return { text: "OK, I won't do that. Anything else I can help with?", calls: [], dialogue: kept(req) };
+    case 'revocation':
+      return {
+        text: 'I can\'t take access away: I have no tool for that. Access granted through me ends by itself when it expires ("what access do I have?" shows when), and an IT admin can remove it sooner in the access system. Shall I open a ticket asking IT to remove it? (yes / no)',
+        calls: [],
+        dialogue: { ...(kept(req) ?? {}), pending: undefined, offer: 'ticket' },
+      };
+    case 'declined':
+      return {
+        text: act.resolved ? "Good to hear it's sorted; I haven't done anything. Anything else I can help with?" : "OK, I'll leave it: I haven't done anything. Anything else I can help with?",
+        calls: [],
+        dialogue: kept(req),
+      };
+    case 'relayed': {
+      const text = `I can't send messages to people for you: you'll need to tell ${act.to} yourself.`;
+      const offered = offer(act.request, ctx);
+      return offered ? { ...offered, text: `${text} ${offered.text}` } : { text: `${text} If you want me to do it myself, ask me directly (e.g. "${act.request}").`, calls: [], dialogue: kept(req) };
+    }
+    case 'quoted':
+      return {
+        text: `Whose ${act.thing} do you mean: ${act.speaker}'s or yours? The "my" in what ${act.speaker} said is ${act.speaker}'s. Say "${act.verb} ${act.speaker}'s ${act.thing}" or "${act.verb} my ${act.thing}".`,
+        calls: [],
+        dialogue: kept(req),
+      };
+    case 'either':
+      return { text: "Which one do you mean? I won't pick for you: name one person or device (for example \"restart my laptop\").", calls: [], dialogue: kept(req) };
+    case 'bulk':
+      return {
+        text: "I act on one named person or device at a time, so I won't do that for a whole group. Whose do you mean? Tell me a name, email or device id (for many at once, I can open a ticket for IT).",
+        calls: [],
+        dialogue: kept(req),
+      };
+    case 'mixed': {
+      // The request planned as usual; each question answered, nothing offered.
+      const planned = ctx.plan(act.request);
+      const answers = [...new Set(act.questions.map((q) => EXPLAINED[q.action]))];
+      return { ...planned, text: [planned.text, ...answers].filter(Boolean).join(' ') };
+    }
+    case 'question': {
+      if (act.kind === 'past') {
+        const text = "I can't look up past actions from here. Everything I do is recorded in Sentinel's audit log, which an IT admin can check (and your own requests show under \"what access do I have?\" and \"my open tickets\").";
+        return withOffer(text, act.request, ctx, act.action);
+      }
+      return withOffer(EXPLAINED[act.action], act.kind === 'explain' ? null : act.request, ctx, act.action);
+    }
+  }
+}
