@@ -11,6 +11,9 @@ import type { Budget } from '../../policies/schema';
 import { decide } from '../../policies/decide';
 import type { Actor, Decision, Target } from '../../policies/types';
 import { findTool } from '../../tools/registry';
+import { valueOr } from '../../tools/backends/types';
+import { recentMessages } from '../../db/messages';
+import { namedWithoutSelf } from '../llm/others-named';
 import type { GuardInput } from '../agent';
 import { approverFields, routeNow } from '../approvers';
 import { noticeBudgetsReached } from './budget-notices';
@@ -81,6 +84,47 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
   const done = await tool.alreadyDone?.(args, deps.backends, requester, deps.now()).catch(() => null);
   if (done) return { tool: tool.name, args, decision: deny(done, 'already-done'), target };
   return { tool: tool.name, args, decision, target };
+}
+
+/**
+ * The safety net under any provider (the LLM may be an attacker, or fooled): when the message names someone
+ * other than the requester and never speaks of the requester (no I, me, my, mine), a proposal acting on the
+ * requester's own account or device is not run. It is decided as a question — whose is it? — and audited
+ * with the rule `ask-whose`. People are read from the message as the offline planner reads them
+ * (machines/llm/others-named.ts) and looked up in the directory; the requester named by name is the requester.
+ */
+async function askWhoseInstead(deps: AgentDeps, input: GuardInput, checked: Checked[]): Promise<void> {
+  const me = input.requester.id;
+  const onRequester = checked.filter((c) => c.decision.effect !== 'deny' && c.target && c.target.kind !== 'none' && c.target.owner === me);
+  if (!onRequester.length) return;
+  // This turn's message: stored, with its author, as the turn began (the conversation keeps at least it).
+  const [message] = recentMessages(deps.db, input.conversationId, 1);
+  if (!message || message.role !== 'user' || (message.author && message.author !== me)) return;
+  const systems = valueOr(await deps.backends.access.listSystems(), [] as string[]);
+  const named = namedWithoutSelf(message.content, systems, (s) => deps.backends.tickets.keyPattern.test(s));
+  if (!named) return;
+  const others: string[] = [];
+  for (const m of named.mentions.slice(0, 5)) {
+    const user = valueOr(await deps.backends.directory.find(m.text), null);
+    if (user?.id === me) continue;
+    // A weak mention the directory does not know is no one ("reset okta password"); a strong one is someone.
+    if (user || m.strong) others.push(user ? user.name : m.text);
+  }
+  for (const w of named.bare.slice(0, 6)) {
+    const user = valueOr(await deps.backends.directory.find(w), null);
+    if (user && user.id !== me) others.push(user.name);
+  }
+  if (named.described) others.push(named.described);
+  if (!others.length) return;
+  const who = [...new Set(others)].slice(0, 3).map((o) => `"${o.slice(0, 60)}"`).join(', ');
+  for (const c of onRequester) {
+    const t = c.target as Exclude<Target, { kind: 'none' }>;
+    const yours = t.kind === 'device' ? `your own device (${t.id})` : t.kind === 'ticket' ? `your own ticket (${t.id})` : 'your own account';
+    c.decision = deny(
+      `your message names ${who}, not you, so I did not act on ${yours}. Whose is it? Say "mine", or give their name, user id or email.`,
+      'ask-whose',
+    );
+  }
 }
 
 /**
@@ -211,6 +255,7 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
     checked.push(await check(deps, input.requester, call, seen));
   }
 
+  await askWhoseInstead(deps, input, checked);
   const now = deps.now();
   applyRateLimit(deps, input.requester, checked, now);
   const tripped = applyBudgetLimits(deps, input.turnKey, checked, now);

@@ -48,6 +48,11 @@ const SPEECH = /^\s*(?:said|says|told me|tells me|asked me|asks me|wants me|sugg
 /** The requester as the one speaking of themselves: "I can't log in", "I'm locked out", "my laptop". */
 const REQUESTER = /\b(?:i|i'm|i've|i am|me|my|mine|myself)\b/;
 
+/** Any first-person word (I, me, my, mine, myself): the requester speaks of themselves somewhere in the text. */
+export function hasFirstPerson(text: string): boolean {
+  return REQUESTER.test(text);
+}
+
 /** The requester speaking of a device of theirs: "I have a slow laptop too, restart it". */
 export function namesOwnDevice(text: string): boolean {
   return namesSelf(text) || /\bi(?:'ve| have)?\b[^.?!]*\b(?:laptop|computer|device|machine|mac|pc|notebook)\b/.test(text);
