@@ -202,6 +202,24 @@ describe('npm run eval (child process)', () => {
     expect([...kinds(test)].sort()).toEqual([...all].sort());
   });
 
+  test('the split is as eval/README.md says: the held-back cases are numbers 2 and 4 of every 5 of their category; that category’s others learn', () => {
+    const read = (f: string): Corpus => parseCorpus(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'eval', f), 'utf8')), f);
+    const numbered = (id: string) => /^(.*)-(\d+)$/.exec(id);
+    const held = read('test.json').map((c) => numbered(c.id));
+    expect(held.every((m) => m && [2, 4].includes(Number(m[2]) % 5))).toBe(true);
+    const categories = new Set(held.map((m) => m![1]));
+    const learning = read('train.json').flatMap((c) => {
+      const m = numbered(c.id);
+      return m && categories.has(m[1]!) ? [Number(m[2])] : [];
+    });
+    expect(learning.filter((n) => [2, 4].includes(n % 5))).toEqual([]);
+    // Each of those categories is numbered 1..n across both splits, with no gaps.
+    for (const category of categories) {
+      const all = [...read('test.json'), ...read('train.json')].map((c) => numbered(c.id)).filter((m) => m?.[1] === category).map((m) => Number(m![2]));
+      expect(all.sort((a, b) => a - b)).toEqual(all.map((_, i) => i + 1));
+    }
+  });
+
   test('a bad corpus exits 2 naming the case and field; an unknown persona too; usage errors too', () => {
     const bad = writeCorpus('bad.json', [
       { id: 'fine', as: 'intern', turns: [{ say: 'hi', expect: { none: true } }] },
