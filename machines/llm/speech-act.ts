@@ -64,9 +64,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // ---- corrections and retractions ---------------------------------------------------------------------
 
 /** "no wait", "scratch that", "I meant": the words that take back what came before them in the message. */
-const STRONG_MARK = /(?:^|[\s,.;:!?—–-])(no,? wait|wait,? no|no,? no|oh,? wait|wait wait|hang on|scratch that|make that|correction|(?:no|sorry|oops),? i mean[t]?|i mean[t]?|sorry,? not that|actually,? no|on second thought|oops)(?=$|[\s,.;:!?—–-])[\s,.;:!?—–-]*/g;
-/** "wait" and "actually" after a comma: weaker, applied only when what follows is plainly a correction. */
-const WEAK_MARK = /[,.;!?—–]\s*(wait|actually|sorry)(?=$|[\s,.;:!?—–-])[\s,.;:!?—–-]*/g;
+const STRONG_MARK = /(?:^|[\s,.;:!?—–-])(no,? wait|wait,? no|no,? no|oh,? wait|wait wait|hang on|scratch that|make that|correction|(?:no|sorry|oops),? i mean[t]?|sorry,? not that|actually,? no|on second thought|oops)(?=$|[\s,.;:!?—–-])[\s,.;:!?—–-]*/g;
+/** "wait", "actually", "I mean" after a comma: weaker ("…, I mean it's really slow"), applied only when what follows is plainly a correction. */
+const WEAK_MARK = /[,.;!?—–]\s*(wait|actually|sorry|i mean[t]?)(?=$|[\s,.;:!?—–-])[\s,.;:!?—–-]*/g;
 
 const RETRACT =
   /^(?:(?:please|just|then|so)\s+)?(?:don'?t|do not|dont)(?:\s+(?:do (?:it|that|this|anything)|bother|worry|(?:wipe|lock|restart|reboot|reset|do|touch) (?:it|that|them|anything|this)))?(?:\s+(?:yet|now|after all|any ?more|then))?$|^(?:never ?mind|nvm|forget (?:it|that|about it)|cancel(?: (?:it|that|this))?|leave it(?: alone)?|stop|skip it|not (?:yet|now|needed)|no need|ignore (?:that|me|it)|don'?t bother|(?:it|that)'?s (?:fine|ok|okay|working|not needed)(?: now)?(?:,? (?:don'?t|never ?mind))?)$/;
@@ -245,11 +245,12 @@ const ADVICE =
   /\bis it (?:safe|ok|okay|alright|a good idea|a bad idea|wise|smart|risky|dangerous|bad|fine|necessary|worth it)\b|\bshould (?:i|we|you|someone)\b|\bdo (?:i|we) (?:really )?need to\b|\bwould it be (?:safe|ok|okay|wise|a good idea|bad)\b|\bwill (?:i|it|that) lose\b/;
 const HOW = /\bhow (?:do|can|could|would|should) (?:i|we|you|one|someone|people)\s+(?:\w+\s+){0,2}?(?:wipe|erase|lock|restart|reboot)\b|\bhow to (?:wipe|erase|lock|restart|reboot)\b/;
 
-/** The action as an imperative, from its verb on ("what happens if you lock alice's laptop?" → "lock alice's laptop"). */
-function imperative(text: string): string | null {
-  const m = /\b(?:wipe|erase|lock|restart|reboot|reset|give|grant)\b/.exec(text);
-  if (!m) return null;
-  return text.slice(m.index).replace(/[?!.]+.*$/, '').replace(/\s+(?:now|right now|then)$/, '').trim();
+/** The question's frame taken off, leaving the request it is about ("my laptop is frozen, should I restart it?" → "my laptop is frozen, restart it"). */
+const FRAME =
+  /\bwhat (?:happens|would happen|will happen|could happen) (?:if|when)\s+(?:you\s+|i ask you to\s+|i have you\s+|we\s+)?|\bwhat if (?:you|we)\s+|\bis it (?:safe|ok|okay|alright|a good idea|a bad idea|wise|smart|risky|dangerous|bad|fine|necessary|worth it) (?:for (?:you|me) )?to\s+|\bshould (?:i|we|you|someone)\s+(?:just\s+)?|\bdo (?:i|we) (?:really )?need to\s+|\bhow (?:do|can|could|would|should) (?:i|we|you|one|someone|people)\s+|\bhow to\s+/g;
+function asRequest(text: string): string | null {
+  const request = text.replace(FRAME, '').replace(/\?+/g, '').replace(/\s+(?:now|right now|then)\s*$/, '').replace(/\s+/g, ' ').trim();
+  return VERB.test(request) ? request : null;
 }
 
 function question(text: string): SpeechAct | null {
@@ -263,10 +264,11 @@ function question(text: string): SpeechAct | null {
     return { act: 'question', kind: 'past', action, request };
   }
   // "can you restart my laptop?" and "would you lock my laptop, I lost it" are requests, and stay so.
-  if (HYPOTHETICAL.test(text)) return { act: 'question', kind: 'hypothetical', action, request: /\bif (?:you|i ask you to|i have you|we)\b/.test(text) ? imperative(text.slice(/\bif\b/.exec(text)!.index)) : null };
+  // Offered only where the frame says who would do it: "what happens if you lock …", not "if my laptop gets stolen".
+  if (HYPOTHETICAL.test(text)) return { act: 'question', kind: 'hypothetical', action, request: /\bif (?:you|i ask you to|i have you|we)\b/.test(text) ? asRequest(text) : null };
   if (EXPLAIN.test(text)) return { act: 'question', kind: 'explain', action, request: null };
-  if (ADVICE.test(text)) return { act: 'question', kind: 'advice', action, request: imperative(text) };
-  if (HOW.test(text)) return { act: 'question', kind: 'how', action, request: imperative(text) };
+  if (ADVICE.test(text)) return { act: 'question', kind: 'advice', action, request: asRequest(text) };
+  if (HOW.test(text)) return { act: 'question', kind: 'how', action, request: asRequest(text) };
   return null;
 }
 
