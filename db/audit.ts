@@ -24,7 +24,9 @@ export type AuditKind =
   | 'budget_reached'
   | 'budget_notice'
   | 'approval_vote'
-  | 'llm_error';
+  | 'llm_error'
+  /** 👍/👎 on a reply in Slack (data: vote, message, replaced: the vote it replaced, or null). */
+  | 'feedback';
 
 /**
  * The data of a `proposal_decided` entry: the proposal, what decided it and the facts it was decided on,

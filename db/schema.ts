@@ -322,3 +322,25 @@ export const slackCards = sqliteTable(
   },
   (t) => [uniqueIndex('slack_cards_message').on(t.channel, t.ts), index('slack_cards_approval').on(t.approvalId)],
 );
+
+/**
+ * 👍/👎 on Sentinel's replies in Slack: one vote per person per message (a second click replaces it).
+ * `request` and `reply` are what was asked and answered, copied when the vote is cast (history is pruned).
+ */
+export const feedback = sqliteTable(
+  'feedback',
+  {
+    channel: text('channel').notNull(),
+    messageTs: text('message_ts').notNull(),
+    slackUser: text('slack_user').notNull(),
+    /** The voter as the directory knows them (the Slack id for someone it does not). */
+    voter: text('voter').notNull(),
+    vote: text('vote', { enum: ['up', 'down'] }).notNull(),
+    conversationId: text('conversation_id').notNull(),
+    replyKey: text('reply_key').notNull(),
+    request: text('request'),
+    reply: text('reply'),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.messageTs, t.slackUser] }), index('feedback_at').on(t.at)],
+);

@@ -3,15 +3,20 @@ import { ConfigError, loadConfig, loadDotEnv } from '../../config';
 import { createLogger } from '../logger';
 import { parseArgs, UsageError, USAGE, type EvalCommand } from './args';
 import { CorpusError, readCorpus } from './corpus';
+import { readRealFeedback } from './feedback';
 import { renderReport } from './report';
 import { runCorpus } from './run';
 import { score } from './score';
+
+let realDb: string | undefined;
 
 // `npm run eval`: the labelled corpus through the real machine, scored. A measurement: exit 0 whatever
 // the figures; 2 for a bad corpus, usage or configuration; 1 when the machine fails.
 
 function configFor(cmd: EvalCommand) {
   loadDotEnv();
+  // Sentinel's own database (not the run's): the 👍/👎 people gave real answers, for the report.
+  realDb = process.env.SENTINEL_DB;
   const env: NodeJS.ProcessEnv = { ...process.env };
   // The run owns its databases, planner, directory and limits, whatever a developer's .env says.
   delete env.SENTINEL_DIRECTORY;
@@ -64,7 +69,8 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     const meta = { corpus: shown(cmd.corpus), llm: run.llm };
-    process.stdout.write(cmd.json ? `${JSON.stringify({ ...meta, ...metrics })}\n` : `${renderReport(metrics, meta)}\n`);
+    const feedback = readRealFeedback(realDb ?? 'data/sentinel.db');
+    process.stdout.write(cmd.json ? `${JSON.stringify({ ...meta, ...metrics, ...(feedback ? { feedback } : {}) })}\n` : `${renderReport(metrics, meta, feedback)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof CorpusError) {

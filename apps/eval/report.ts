@@ -1,3 +1,4 @@
+import type { RealFeedback } from './feedback';
 import type { Failure, Metrics, Rate } from './score';
 
 const pct = (r: Rate) => (r.rate === null ? 'n/a' : `${(r.rate * 100).toFixed(1)}%`);
@@ -17,7 +18,7 @@ function failureLines(f: Failure): string[] {
 }
 
 /** The human report: headline figures, then per tag, per-tool confusion, and every failure. */
-export function renderReport(m: Metrics, meta: { corpus: string; llm: string }): string {
+export function renderReport(m: Metrics, meta: { corpus: string; llm: string }, feedback?: RealFeedback | null): string {
   const out: string[] = [];
   out.push(`Sentinel eval — ${meta.corpus}, ${meta.llm} planner: ${m.cases} cases, ${m.turns} turns`);
   out.push('');
@@ -43,5 +44,26 @@ export function renderReport(m: Metrics, meta: { corpus: string; llm: string }):
 
   out.push('', m.failures.length ? `Failures (${m.failures.length} turns):` : 'Failures: none');
   for (const f of m.failures) out.push(...failureLines(f));
+  if (feedback) out.push('', ...feedbackLines(feedback));
   return out.join('\n');
+}
+
+const oneLine = (s: string | null, max: number) => {
+  const t = (s ?? '').replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+};
+
+/** Real-world feedback: the 👍/👎 people gave Sentinel's answers in Slack (SENTINEL_DB). */
+export function feedbackLines(f: RealFeedback): string[] {
+  const votes = f.up + f.down;
+  const out = [`Real-world feedback (${f.db}):`];
+  out.push(`  👍 ${f.up}  👎 ${f.down}  helpful ${f.rate === null ? 'n/a' : `${(f.rate * 100).toFixed(1)}%`}  (${votes} vote${votes === 1 ? '' : 's'} on replies in Slack)`);
+  if (f.recentDown.length) {
+    out.push(`  Last ${f.recentDown.length} 👎:`);
+    for (const d of f.recentDown) {
+      out.push(`    ${new Date(d.at).toISOString().slice(0, 16).replace('T', ' ')} UTC ${JSON.stringify(oneLine(d.request, 160))}`);
+      out.push(`        answered ${JSON.stringify(oneLine(d.reply, 160))}`);
+    }
+  }
+  return out;
 }

@@ -4,6 +4,7 @@ import type { Sentinel } from '../sentinel';
 import { boltLogger } from './bolt-logger';
 import { SlackIdentity, errorText } from './identity';
 import { registerActionListeners } from './listeners/actions';
+import { registerFeedback } from './listeners/feedback';
 import { registerAgentSurface } from './listeners/agent';
 import { registerHome } from './listeners/home';
 import { registerMessageListeners } from './listeners/messages';
@@ -110,6 +111,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   registerActionListeners(app, { runner: sentinel.runner, identity, logger, home });
   registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
   registerStop(app, { runner: sentinel.runner, identity, status, logger });
+  registerFeedback(app, { db, identity, logger, now });
   // The deliverer's own client fails fast (bounded retries, 429s returned to it): it keeps its own
   // backoff in the outbox, and a claimed row must never outlive its claim inside a client retrying for minutes.
   const deliveryClient = new webApi.WebClient(settings.botToken, {

@@ -11,6 +11,7 @@ import { NOTICE_AUDIENCE } from '../../policies/budget-notice';
 import type { Route } from '../../policies/routing';
 import { valueOr, type Backends } from '../../tools/backends/types';
 import { approvalCard } from './blocks/approval-card';
+import { replyWithFeedback } from './blocks/feedback';
 import { threadOf, type SlackThread } from './conversation-key';
 import { errorText, platformError, type SlackIdentity } from './identity';
 import { clip, escapeMrkdwn } from './mrkdwn';
@@ -33,10 +34,12 @@ export interface DeliveryDeps {
 export type Delivered = { kind: 'sent' } | { kind: 'retry'; error: string; blocked: boolean; afterMs?: number };
 
 const MAX_TEXT = 39_000;
+/** Outbox keys of turn replies (machines/runner.ts): the messages that carry feedback buttons. */
+export const REPLY_PREFIX = 'reply:';
 /** Notices for the admins are posted within a day of being written, like any outbox row (which is given up after 24 h). */
 const NOTICE_HORIZON_MS = 86_400_000;
 /** Marks each post with its outbox key, so a retry can see that an earlier attempt did reach Slack. */
-const METADATA_TYPE = 'sentinel_outbox';
+export const METADATA_TYPE = 'sentinel_outbox';
 /** Errors meaning the approvals channel will not take the card until someone fixes it (invites the bot…). */
 const CHANNEL_REFUSALS = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'ekm_access_denied']);
 
@@ -224,8 +227,9 @@ export function slackDelivery(deps: DeliveryDeps) {
   }
 
   async function deliverReply(row: OutboxRow, thread: SlackThread, body: { text: string; approvals: string[] }): Promise<Delivered> {
-    const text = [escapeMrkdwn(body.text), ...(await waitingNotes(body.approvals))].join('\n\n');
-    await post(row, row.key, thread.channel, thread.threadTs, { text: clip(text, MAX_TEXT) });
+    const text = clip([escapeMrkdwn(body.text), ...(await waitingNotes(body.approvals))].join('\n\n'), MAX_TEXT);
+    // A turn's answer (not a notice) ends with 👍/👎.
+    await post(row, row.key, thread.channel, thread.threadTs, row.key.startsWith(REPLY_PREFIX) ? { text, blocks: replyWithFeedback(text) } : { text });
     return { kind: 'sent' };
   }
 

@@ -215,6 +215,51 @@ export class LoopbackSlack {
   }
 
   /**
+   * A user presses 👍 (`up`) or 👎 (`down`) under a message: the `feedback_buttons` element of its
+   * `context_actions` block. `force` sends the click for a message without them (a forged payload);
+   * `userTeam` is the clicker's own workspace (another one for a Slack Connect guest in a shared channel).
+   */
+  async clickFeedback(user: string, message: PostedMessage, which: 'up' | 'down', opts: { force?: boolean; userTeam?: string } = {}): Promise<{ envelopeId: string; ackMs: number }> {
+    const found = (message.blocks ?? [])
+      .filter((b) => b.type === 'context_actions')
+      .flatMap((b): Array<Record<string, any>> => (b.elements as Array<Record<string, any>>).map((e) => ({ ...e, block_id: b.block_id })))
+      .find((e) => e.type === 'feedback_buttons');
+    if (!found && !opts.force) throw new Error(`message ${message.ts} has no feedback buttons`);
+    const button = found?.[which === 'up' ? 'positive_button' : 'negative_button'] as { value?: string; text?: unknown } | undefined;
+    const u = this.state.users.get(user);
+    const payload = {
+      type: 'block_actions',
+      user: { id: user, username: u?.name ?? user, name: u?.name ?? user, team_id: opts.userTeam ?? this.team },
+      api_app_id: this.appId,
+      token: 'legacy-verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+      trigger_id: `${Date.now()}.trigger`,
+      team: { id: this.team, domain: 'loopback' },
+      enterprise: null,
+      is_enterprise_install: false,
+      channel: { id: message.channel, name: message.channel },
+      message: { type: 'message', user: message.user, bot_id: message.bot_id, text: message.text, ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), blocks: message.blocks },
+      state: { values: {} },
+      response_url: `http://127.0.0.1:${this.port}/actions/${randomUUID()}`,
+      actions: [
+        {
+          type: 'feedback_buttons',
+          action_id: found?.action_id ?? 'sentinel_feedback',
+          block_id: found?.block_id ?? 'forged',
+          value: button?.value ?? which,
+          text: button?.text ?? { type: 'plain_text', text: which === 'up' ? '👍' : '👎' },
+          action_ts: `${Date.now() / 1000}`,
+        },
+      ],
+    };
+    const envelopeId = randomUUID();
+    const sentAt = performance.now();
+    this.link.send({ envelope_id: envelopeId, type: 'interactive', accepts_response_payload: true, payload });
+    const ackedAt = await this.waitFor(() => this.link.acks.get(envelopeId), 3_000);
+    return { envelopeId, ackMs: ackedAt - sentAt };
+  }
+
+  /**
    * A user clicks a button on their own Home tab (as `views.publish` last drew it). `value` picks among
    * buttons sharing the action_id (one per listed request); a stale or forged value can be forced with
    * `force`. Resolves once the app acked.
