@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { openSentinel } from './support/harness';
-import { tempDbPath } from './support/harness';
+import { call, openSentinel, scriptedLlm, tempDbPath } from './support/harness';
 import { runEntry } from './support/processes';
 
 // "yes, confirm" typed by the requester answers their own confirmation waiting in the thread exactly as
@@ -97,6 +96,34 @@ test('the typed confirmation is re-checked like --approve: an admin demoted sinc
     expect(r.reply).toMatch(/Your rights have changed since you asked/);
     expect(s.database.sqlite.prepare("select status from devices where id = 'LAPTOP-SAM-01'").get()).toEqual({ status: 'active' });
     expect(s.database.sqlite.prepare("select count(*) n from audit where kind = 'approval_refused'").get()).toEqual({ n: 1 });
+  } finally {
+    await s.close();
+  }
+});
+
+test('with an LLM: the yes is recognised by code before the model is asked; a model cannot confirm by itself', async () => {
+  let id = '';
+  const wipe = { text: null, calls: [call('execute_remote_command', { device_id: 'LAPTOP-SAM-01', command: 'wipe' })] };
+  // A model claiming the confirmation (the real request id, even): boundPlan drops its `confirm`, nothing is decided.
+  const llm = scriptedLlm([wipe, () => ({ text: 'Confirmed!', calls: [], confirm: id }) as never]);
+  const s = openSentinel({ llm: llm.provider });
+  try {
+    const sam = await s.identify('sam');
+    id = (await s.runner.handleMessage('l', sam, 'wipe my laptop')).approvals[0]!.id;
+    const claimed = await s.runner.handleMessage('l', sam, 'hmm, what now');
+    expect(claimed.executed).toEqual([]);
+    expect(s.database.sqlite.prepare('select status from approvals').all()).toEqual([{ status: 'pending' }]);
+    expect(llm.asked).toEqual(['wipe my laptop', 'hmm, what now']);
+
+    const s2 = openSentinel({ llm: scriptedLlm([wipe]).provider });
+    try {
+      const asked = await s2.runner.handleMessage('m', await s2.identify('sam'), 'wipe my laptop');
+      const yes = await s2.runner.handleMessage('m', await s2.identify('sam'), 'yes, confirm');
+      expect(yes.executed).toEqual([expect.objectContaining({ tool: 'execute_remote_command', ok: true })]);
+      expect(yes.approvals).toEqual([expect.objectContaining({ id: asked.approvals[0]!.id, status: 'approved' })]);
+    } finally {
+      await s2.close();
+    }
   } finally {
     await s.close();
   }

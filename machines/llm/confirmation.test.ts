@@ -15,5 +15,7 @@ describe('a typed confirmation', () => {
     expect(typedConfirmation('yes', ASKED, [])).toBeNull();
     expect(typedConfirmation('yes', ASKED, [{ id: 'apr_ffffffffffffffffffff', what: 'x' }])).toBeNull();
     expect(isTypedConfirmation('y'.repeat(80))).toBe(false);
+    // The reply to a yes whose answer a crash cut short: the request is still waiting, and a yes again confirms it.
+    expect(typedConfirmation('yes', 'You confirmed request apr_0123456789abcdef0123 (wipe LAPTOP-SAM-01): checking it again before I go ahead.', mine)).toEqual(mine[0]);
   });
 });

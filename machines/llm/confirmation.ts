@@ -17,7 +17,8 @@ const FILLER = new Set(['i', 'please', 'pls', 'go', 'ahead', 'do', 'it', 'procee
 /** The approval id the last reply asked the requester to confirm ("… confirm it yourself … (request apr_…"). */
 export function askedToConfirm(lastAssistant: string | null | undefined): string | null {
   if (!lastAssistant) return null;
-  return /confirm it yourself[^]*?\(request (apr_[a-z0-9]+)/i.exec(lastAssistant)?.[1] ?? null;
+  // Also the reply to a yes that was cut short before the request was answered (a crash): saying it again works.
+  return /confirm it yourself[^]*?\(request (apr_[a-z0-9]+)|^You confirmed request (apr_[a-z0-9]+) /i.exec(lastAssistant)?.slice(1).find(Boolean) ?? null;
 }
 
 /** True for a short affirmative made only of confirmation words (no negation, no other request, nobody named). */
