@@ -74,12 +74,16 @@ export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan 
       return { text: "I'm not sure what you want after the correction, so I haven't done anything. Could you say the request again in one go?", calls: [], dialogue: kept(req) };
     case 'retracted':
       return { text: "OK, I won't do that. Anything else I can help with?", calls: [], dialogue: kept(req) };
-    case 'revocation':
+    case 'revocation': {
+      // Just asked for in this thread and still waiting: "I no longer need it" withdraws that request.
+      const last = [...req.history].reverse().find((m) => m.role === 'assistant');
+      if (last && /\(request apr_[a-z0-9]+/i.test(last.content) && /\baccess\b/i.test(last.content)) return { text: null, calls: [], withdraw: true, dialogue: null };
       return {
         text: 'I can\'t take access away: I have no tool for that. Access granted through me ends by itself when it expires ("what access do I have?" shows when), and an IT admin can remove it sooner in the access system. Shall I open a ticket asking IT to remove it? (yes / no)',
         calls: [],
         dialogue: { ...(kept(req) ?? {}), pending: undefined, offer: 'ticket' },
       };
+    }
     case 'declined':
       return {
         text: act.resolved ? "Good to hear it's sorted; I haven't done anything. Anything else I can help with?" : "OK, I'll leave it: I haven't done anything. Anything else I can help with?",

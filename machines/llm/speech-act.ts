@@ -154,6 +154,8 @@ const NO_LONGER = new RegExp(
 const STILL_WANTS = /\b(?:just|only|instead|rather|but (?:i )?(?:do )?need|give me|grant me|is enough|i need|i want|can i (?:get|have))\b/;
 
 function revocation(text: string, systems: readonly string[]): boolean {
+  // "cancel my access request", "withdraw the request": a request waiting is withdrawn, not access taken away.
+  if (/\b(?:cancel|withdraw|requests?)\b/.test(text)) return false;
   if (REVOKE.test(text) && !/\b(?:i|we) (?:need|want)\b/.test(text.replace(/\b(?:don'?t|no longer|not) (?:need|want)\b/g, ''))) return true;
   if (NO_LONGER.test(text) && !STILL_WANTS.test(text)) return true;
   const sys = systems.map(escape).join('|');
