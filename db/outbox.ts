@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { prepared } from './prepared';
@@ -13,10 +14,17 @@ export type OutboxItem =
   | { kind: 'approval_cards'; key: string; conversationId: string; body: { approval: string; channelOnly?: boolean } }
   | { kind: 'card_update'; key: string; conversationId: string; body: { approval: string } }
   /** For the IT admins, not a conversation (`conversationId` is ADMIN_NOTICES): a budget reached. `requester` is never told. */
-  | { kind: 'admin_notice'; key: string; conversationId: string; body: { text: string; requester: string } };
+  | { kind: 'admin_notice'; key: string; conversationId: string; body: { text: string; requester: string } }
+  /** Draw `user`'s Home tab again (a directory id, or HOME_VIEWERS); queued by enqueueHomeRefresh only. */
+  | { kind: 'home_refresh'; key: string; conversationId: string; body: { user: string } };
 
 /** The outbox "conversation" of notices to the admins: their own delivery lane, in order. */
 export const ADMIN_NOTICES = 'admins';
+
+/** Every Home tab a transport saw opened recently (approvers' "Waiting for you" among them), not one person's. */
+export const HOME_VIEWERS = '*';
+/** The outbox "conversation" of one person's Home refreshes: `home:<directory id>`, its own lane. */
+export const homeLane = (user: string) => `home:${user}`;
 
 const p = sql.placeholder;
 
@@ -72,6 +80,31 @@ const sentRow = prepared((db) =>
 /** Adds items (inside the caller's transaction); an item whose key is already queued is not queued again. */
 export function enqueueOutbox(db: Db, items: OutboxItem[], now: number): void {
   for (const item of items) insertItem(db).run({ key: item.key, conversationId: item.conversationId, kind: item.kind, body: JSON.stringify(item.body), now });
+}
+
+// A refresh still waiting to be sent for this person: a later change is shown by that one.
+const pendingInLane = prepared((db) =>
+  db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(and(eq(outbox.status, 'pending'), eq(outbox.conversationId, p('conversationId'))))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * Something these people see on their Home tab changed (a request made, decided or expired, a grant
+ * given or ended, a ticket opened): inside the transaction that changed it, one `home_refresh` per person
+ * is queued, unless one is already waiting to be sent (coalesced; one claimed and being drawn may have
+ * read too early, so it does not count). `users` are directory ids, or HOME_VIEWERS.
+ */
+export function enqueueHomeRefresh(db: Db, users: Iterable<string | null | undefined>, now: number): void {
+  for (const user of new Set(users)) {
+    if (!user) continue;
+    const conversationId = homeLane(user);
+    if (pendingInLane(db).get({ conversationId })) continue;
+    insertItem(db).run({ key: `${conversationId}:${now}:${randomUUID()}`, conversationId, kind: 'home_refresh', body: JSON.stringify({ user }), now });
+  }
 }
 
 /**

@@ -109,7 +109,7 @@ export const outbox = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     key: text('key').notNull().unique(),
     conversationId: text('conversation_id').notNull(),
-    kind: text('kind', { enum: ['reply', 'approval_cards', 'card_update', 'admin_notice'] }).notNull(),
+    kind: text('kind', { enum: ['reply', 'approval_cards', 'card_update', 'admin_notice', 'home_refresh'] }).notNull(),
     body: text('body').notNull(),
     status: text('status', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),

@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/audit';
 import { claimDueRevocations, dueWarnings, markRevoked, markRevokeFailed, markWarned, scheduleGrants, unscheduledGrants, type GrantScheduleRow } from '../db/grant-schedule';
-import { enqueueOutbox } from '../db/outbox';
+import { enqueueHomeRefresh, enqueueOutbox } from '../db/outbox';
 import { transact } from '../db/transact';
 import type { BackendResult, Grant } from '../tools/backends/types';
 import type { AgentDeps } from './deps';
@@ -168,6 +168,8 @@ async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, clai
       // No such grant at the backend (its grant never happened, e.g. Okta refused the PUT): nothing ended.
       if (!grant) return false;
       const told = ended !== null && notify(deps, row, 'ended', ended);
+      // The holder's (and the asker's) Home tab no longer lists it.
+      enqueueHomeRefresh(db, [row.userId, row.requester], Date.now());
       appendAudit(db, { kind: 'grant_revoked', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), attempts: row.attempts + 1, told, ...(extended ? { extended: true } : {}) } }, at);
       return true;
     });

@@ -4,7 +4,8 @@ import { addApprovalVote, approvalVotesFor, decideApprovalRow, expireDueApproval
 import { ConcurrentUpdateError, loadConversation, listUnsettled, saveConversation } from '../db/conversations';
 import { planExecutions } from '../db/executions';
 import { appendMessage } from '../db/messages';
-import { enqueueOutbox, type OutboxItem } from '../db/outbox';
+import { enqueueHomeRefresh, enqueueOutbox, HOME_VIEWERS, type OutboxItem } from '../db/outbox';
+import { homeAudience } from './home-audience';
 import { redactText } from '../db/redact';
 import { transact } from '../db/transact';
 import { acquireLease, leaseHolder, releaseLease, renewLease, takeOverLease } from '../db/turn-leases';
@@ -457,6 +458,7 @@ export class ConversationRunner {
       appendAudit(db, { kind: 'approval_vote', actor: who.id, conversationId: approval.conversationId, data: { approval: approval.id, approved_by: votes, quorum, role: who.role } }, at);
       if (this.deps.outboxFor?.(approval.conversationId)) {
         enqueueOutbox(db, [{ kind: 'card_update', key: `update:${approval.id}:vote:${who.id}`, conversationId: approval.conversationId, body: { approval: approval.id } }], Date.now());
+        enqueueHomeRefresh(db, [who.id, HOME_VIEWERS], Date.now());
       }
       return true;
     });
@@ -602,6 +604,7 @@ export class ConversationRunner {
           markDelivered(db, c.approvals.filter((a) => a.status !== 'pending').map((a) => a.id), at);
           // Delivery timing is wall-clock (retries, claims), whatever clock the turn runs on.
           enqueueOutbox(db, this.outboxItems(conversationId, c, version, recovering), Date.now());
+          enqueueHomeRefresh(db, homeAudience(c), Date.now());
         }
       });
       if (newTurn && next.value === 'proposing') this.step({ conversationId, step: 'reading' });

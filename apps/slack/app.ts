@@ -122,13 +122,12 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   });
   sentinel.runner.resolveUsergroupsWith(usergroups);
-  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups });
+  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups, refreshHome: home.refresh });
   const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });
-  // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll.
-  const unsubscribe = sentinel.runner.onTurn((result) => {
+  // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll. Home
+  // tabs are drawn again from the outbox too (home_refresh, queued where the change is made, by any process).
+  const unsubscribe = sentinel.runner.onTurn(() => {
     void deliverer.wake();
-    // A request made, decided or expired here: open Home tabs showing requests are drawn again.
-    if (result.approvals.length) home.changed();
   });
 
   try {

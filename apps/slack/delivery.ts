@@ -28,6 +28,8 @@ export interface DeliveryDeps {
   channelRetryMs?: number;
   /** Slack user group members as directory ids, for policy `approvers: { slack_usergroup }`. */
   usergroups?: UsergroupMembers;
+  /** Draws a Home tab again (outbox `home_refresh`); without it such rows are dropped. */
+  refreshHome?: (user: string) => Promise<void>;
 }
 
 /** How delivering one outbox row went. `retry` keeps the row; `blocked` also holds back the thread's later rows. */
@@ -259,9 +261,13 @@ export function slackDelivery(deps: DeliveryDeps) {
     async deliver(row: OutboxRow): Promise<Delivered> {
       const body = JSON.parse(row.body) as never;
       const thread = threadOf(row.conversationId);
-      if (!thread && row.kind !== 'admin_notice') return { kind: 'sent' };
+      if (!thread && row.kind !== 'admin_notice' && row.kind !== 'home_refresh') return { kind: 'sent' };
       try {
         if (row.kind === 'admin_notice') return await deliverNotice(row, body);
+        if (row.kind === 'home_refresh') {
+          await deps.refreshHome?.((body as { user: string }).user);
+          return { kind: 'sent' };
+        }
         if (!thread) return { kind: 'sent' };
         if (row.kind === 'reply') return await deliverReply(row, thread, body);
         if (row.kind === 'approval_cards') return await deliverCards(row, thread, body);

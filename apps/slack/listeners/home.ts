@@ -1,5 +1,7 @@
 import type { App, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { HOME_VIEWERS } from '../../../db/outbox';
+import { valueOr } from '../../../tools/backends/types';
 import { homeView, type HomeDeps } from '../home-view';
 import type { SlackIdentity } from '../identity';
 
@@ -11,6 +13,12 @@ export interface HomeTab {
    * people who opened theirs recently are drawn again, soon and once for a burst of changes.
    */
   changed(): void;
+  /**
+   * An outbox `home_refresh` (queued by whichever process changed something, the CLI included): `user` (a
+   * directory id) has their Home drawn again when Slack knows them as a full member; HOME_VIEWERS, every
+   * Home opened here recently. A Slack refusal for one person goes up, so the outbox retries it.
+   */
+  refresh(user: string): Promise<void>;
   /** Resolves once redraws under way are done (for an orderly stop). */
   idle(): Promise<void>;
 }
@@ -39,12 +47,13 @@ export function registerHome(app: App, deps: { identity: SlackIdentity; logger: 
       deps.logger.warn({ err, user }, 'could not draw the Home tab');
     });
 
-  function redrawRecent(): void {
+  function redrawRecent(): Promise<unknown> {
     timer = undefined;
     const since = deps.home.now() - RECENT_MS;
     const users = [...recent].filter(([, at]) => at >= since).map(([u]) => u);
     for (const [u, at] of recent) if (at < since) recent.delete(u);
     redrawing = redrawing.then(() => Promise.all(users.map((u) => safely(deps.client ?? app.client, u))));
+    return redrawing;
   }
 
   app.event('app_home_opened', async ({ event, client }) => {
@@ -58,6 +67,12 @@ export function registerHome(app: App, deps: { identity: SlackIdentity; logger: 
     publish: (user, notice) => safely(app.client, user, notice),
     changed() {
       if (!timer && recent.size) timer = setTimeout(redrawRecent, REDRAW_AFTER_MS);
+    },
+    async refresh(user) {
+      if (user === HOME_VIEWERS) return void (await redrawRecent());
+      const person = valueOr(await deps.home.backends.directory.find(user), null);
+      const slackId = person?.active ? await deps.identity.slackIdOf(person) : null;
+      if (slackId) await publish(deps.client ?? app.client, slackId);
     },
     async idle() {
       if (timer) {
