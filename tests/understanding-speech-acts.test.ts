@@ -42,7 +42,11 @@ describe('only requests are acted on (CLI)', () => {
     expect(remove.reply).toMatch(/ends by itself when it expires/);
     expect(remove.reply).toMatch(/IT admin can remove it/);
     // The trial's follow-up granted alice admin: there is nothing pending for it to complete now.
-    nothing(cli(db, 'sam', 'r1', 'admin for 4 hours'));
+    const fragment = cli(db, 'sam', 'r1', 'admin for 4 hours');
+    nothing(fragment);
+    expect(fragment.reply).toMatch(/Nothing is waiting for a level or a duration/);
+    // …and its "yes" files nothing about the fragment.
+    nothing(cli(db, 'sam', 'r1', 'yes'));
     nothing(cli(db, 'intern', 'r2', "take away my aws-prod admin access please, I don't need it"));
     nothing(cli(db, 'sam', 'r3', "revoke the intern's github access"));
     const alice = cli(db, 'alice', 'r4', 'I no longer need github access');

@@ -24,6 +24,8 @@ const ASK_FOR: Record<Action, string> = {
   access: '"I need read access to github for 8 hours"',
 };
 
+const REVOKE_ANSWER = "I can't take access away: I have no tool for that.";
+
 export interface SpeechReplyContext {
   req: ProposeRequest;
   /** Plans another message in this thread (the corrected request, or what an offer would do). */
@@ -66,8 +68,20 @@ const withOffer = (text: string, request: string | null, ctx: SpeechReplyContext
 export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan | null {
   const { req } = ctx;
   switch (act.act) {
-    case 'request':
+    case 'request': {
+      // "remove alice's vpn access" → (no revoke tool) → "admin for 4 hours": not a grant to fill in.
+      const last = [...req.history].reverse().find((m) => m.role === 'assistant');
+      const fragment = /^(?:(?:read|write|admin|read[- ]only)\b|(?:for\s+)?(?:\d+|an?|one|two|four|eight)\s*(?:h|hrs?|hours?|days?)\b)/i.test(req.message.trim());
+      if (last?.content.startsWith(REVOKE_ANSWER) && fragment) {
+        // The ticket offer is dropped: a "yes" now would file this fragment.
+        return {
+          text: `Nothing is waiting for a level or a duration: I can't take access away, so there is nothing to fill in. To ask for access, say e.g. ${ASK_FOR.access}; to have IT remove it, ask me for a ticket.`,
+          calls: [],
+          dialogue: { ...(kept(req) ?? {}), offer: undefined },
+        };
+      }
       return null;
+    }
     case 'corrected':
       return ctx.plan(act.message);
     case 'unclear-correction':
@@ -79,7 +93,7 @@ export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan 
       const last = [...req.history].reverse().find((m) => m.role === 'assistant');
       if (last && /\(request apr_[a-z0-9]+/i.test(last.content) && /\baccess\b/i.test(last.content)) return { text: null, calls: [], withdraw: true, dialogue: null };
       return {
-        text: 'I can\'t take access away: I have no tool for that. Access granted through me ends by itself when it expires ("what access do I have?" shows when), and an IT admin can remove it sooner in the access system. Shall I open a ticket asking IT to remove it? (yes / no)',
+        text: `${REVOKE_ANSWER} Access granted through me ends by itself when it expires ("what access do I have?" shows when), and an IT admin can remove it sooner in the access system. Shall I open a ticket asking IT to remove it? (yes / no)`,
         calls: [],
         dialogue: { ...(kept(req) ?? {}), pending: undefined, offer: 'ticket' },
       };
