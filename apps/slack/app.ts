@@ -4,6 +4,7 @@ import type { Sentinel } from '../sentinel';
 import { boltLogger } from './bolt-logger';
 import { SlackIdentity, errorText } from './identity';
 import { registerActionListeners } from './listeners/actions';
+import { registerExtend } from './listeners/extend';
 import { registerFeedback } from './listeners/feedback';
 import { registerAgentSurface } from './listeners/agent';
 import { registerHome } from './listeners/home';
@@ -109,6 +110,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
   const home = registerHome(app, { identity, logger, home: { db, backends: sentinel.backends, usergroups, now }, client: bestEffortClient });
   registerActionListeners(app, { runner: sentinel.runner, identity, logger, home });
+  registerExtend(app, { runner: sentinel.runner, identity, access: sentinel.backends.access, home, status, logger, now });
   registerAgentSurface(app, { client: bestEffortClient, identity, logger, now });
   registerStop(app, { runner: sentinel.runner, identity, status, logger });
   registerFeedback(app, { db, identity, logger, now });

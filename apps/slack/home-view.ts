@@ -29,6 +29,9 @@ const EXAMPLES = [
 const MAX_WAITING = 20;
 const MAX_MINE = 10;
 const MAX_TICKETS = 5;
+const MAX_GRANTS = 10;
+/** "Request extension" on a grant in My access; the value is the grant's id, checked again on click. */
+export const EXTEND_ACTION = 'sentinel_extend_access';
 
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const what = (a: Pick<ApprovalRow, 'tool' | 'args'>) => escapeMrkdwn(clip(describeCall(a.tool, safeArgs(a.args)) ?? a.tool, 300));
@@ -113,12 +116,20 @@ export async function homeView(deps: HomeDeps, viewer: Actor, notice?: string): 
 
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'My access' } });
   const grants = await deps.backends.access.activeGrants(viewer.id, now);
-  const accessText = !grants.ok
-    ? 'Your access could not be loaded just now.'
-    : grants.value.length
-      ? grants.value.slice(0, MAX_TICKETS * 2).map((g) => `• *${escapeMrkdwn(g.system)}* ${escapeMrkdwn(g.level)} until ${utc(g.expiresAt)} (revoked automatically then)`).join('\n')
-      : 'You have no time-bound access right now.';
-  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(accessText, 2900) } });
+  if (!grants.ok || !grants.value.length) {
+    const accessText = !grants.ok ? 'Your access could not be loaded just now.' : 'You have no time-bound access right now.';
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: accessText } });
+  }
+  // Each grant in force with "Request extension": a new request for the same system and level, under the
+  // same policy, as if the viewer had asked "extend my … access" in a DM (listeners/extend.ts).
+  for (const g of grants.ok ? grants.value.slice(0, MAX_GRANTS) : []) {
+    blocks.push({
+      type: 'section',
+      block_id: `grant:${g.id}`,
+      text: { type: 'mrkdwn', text: clip(`• *${escapeMrkdwn(g.system)}* ${escapeMrkdwn(g.level)} until ${utc(g.expiresAt)} (revoked automatically then)`, 2900) },
+      accessory: { type: 'button', action_id: EXTEND_ACTION, text: { type: 'plain_text', text: 'Request extension' }, value: String(g.id) },
+    });
+  }
 
   blocks.push({ type: 'header', text: { type: 'plain_text', text: 'My tickets' } });
   const tickets = await deps.backends.tickets.listByRequester(viewer.id, MAX_TICKETS);

@@ -260,7 +260,8 @@ export class LoopbackSlack {
   }
 
   /**
-   * A user clicks a button on their own Home tab (as `views.publish` last drew it). `value` picks among
+   * A user clicks a button on their own Home tab (as `views.publish` last drew it: in an actions block or
+   * a section's accessory). `value` picks among
    * buttons sharing the action_id (one per listed request); a stale or forged value can be forced with
    * `force`. Resolves once the app acked.
    */
@@ -268,7 +269,13 @@ export class LoopbackSlack {
     const view = this.state.views.get(user);
     const blocks = (view?.blocks ?? []) as Array<Record<string, any>>;
     const button = blocks
-      .flatMap((b): Array<Record<string, any>> => (b.type === 'actions' ? (b.elements as Array<Record<string, any>>).map((e) => ({ ...e, block_id: b.block_id })) : []))
+      .flatMap((b): Array<Record<string, any>> =>
+        b.type === 'actions'
+          ? (b.elements as Array<Record<string, any>>).map((e) => ({ ...e, block_id: b.block_id }))
+          : b.accessory?.type === 'button'
+            ? [{ ...b.accessory, block_id: b.block_id }]
+            : [],
+      )
       .find((e) => e.action_id === actionId && e.value === value);
     if (!button && !opts.force) throw new Error(`${user}'s Home tab has no ${actionId} button for ${value}`);
     const u = this.state.users.get(user);
