@@ -42,7 +42,8 @@ const kept = (req: ProposeRequest): DialogueState | null => req.dialogue ?? null
 function offer(request: string, ctx: SpeechReplyContext): Plan | null {
   const planned = ctx.plan(request);
   const [c] = planned.calls;
-  if (planned.calls.length !== 1 || !c || planned.text) return null;
+  // A note beside the one call ("if it can't be recovered, it can be wiped") is fine; a question is not.
+  if (planned.calls.length !== 1 || !c || planned.text?.includes('?')) return null;
   const args = JSON.parse(c.arguments) as Record<string, string | number | boolean>;
   // A wipe is not offered on a yes: it is asked for in words.
   if (c.name === 'execute_remote_command' && args.command === 'wipe') return null;

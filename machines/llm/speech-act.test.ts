@@ -37,6 +37,7 @@ describe('speech acts', () => {
     ["lock alice or the intern's laptop, not sure which", 'either'],
     ['reset the password for all interns', 'bulk'],
     ["what happens if you lock alice's laptop?", 'question'],
+    ['what happens to my files if you wipe my laptop?', 'question'],
     ['is it safe to restart my laptop now?', 'question'],
     ['last week someone reset my password, was that you?', 'question'],
     ['how do i wipe my laptop?', 'question'],
