@@ -48,6 +48,18 @@ describe('a typed "yes" to one’s own confirmation (CLI)', () => {
     expect(cli(db, 'sam', 't', 'yes').executed).toEqual([]);
   });
 
+  test('a yes after something else was asked is told which confirmation waits; naming it confirms it', () => {
+    const db = tempDbPath();
+    const id = cli(db, 'sam', 'o', 'wipe my laptop').approvals[0]!.id;
+    cli(db, 'sam', 'o', 'what access do I have?');
+    const bare = cli(db, 'sam', 'o', 'yes');
+    expect(bare.executed).toEqual([]);
+    expect(bare.reply).toContain(`Waiting for your confirmation in this conversation: ${id} (wipe LAPTOP-SAM-01)`);
+    const named = cli(db, 'sam', 'o', `yes, confirm ${id}`);
+    expect(named.executed).toEqual([expect.objectContaining({ tool: 'execute_remote_command', ok: true })]);
+    expect(status(db, 'LAPTOP-SAM-01')).toBe('wiped');
+  });
+
   test('someone else’s "yes" in a shared thread confirms nothing; nor does a yes that says more, or a negation', () => {
     const db = tempDbPath();
     const id = cli(db, 'sam', 's', 'wipe my laptop').approvals[0]!.id;

@@ -1,7 +1,7 @@
 import { pendingApprovals } from '../../db/approvals';
 import { recentMessages } from '../../db/messages';
 import { describeCall } from '../../tools/registry';
-import { typedConfirmation, type Confirmable } from '../llm/confirmation';
+import { askedToConfirm, typedConfirmation, whichConfirmation, type Confirmable } from '../llm/confirmation';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
@@ -89,10 +89,14 @@ export async function propose(deps: AgentDeps, input: ProposeInput, signal: Abor
   // "yes, confirm" to the confirmation the last reply asked this requester for: decided by code, for any
   // provider, and answered by the runner as `--approve` by the requester (machines/runner.ts confirmTyped).
   const lastAssistant = [...history].reverse().find((m) => m.role === 'assistant')?.content;
-  const confirmed = typedConfirmation(input.message, lastAssistant, confirmableBy(deps, input));
+  const confirmable = confirmableBy(deps, input);
+  const confirmed = typedConfirmation(input.message, lastAssistant, confirmable);
   if (confirmed) {
     return { text: `You confirmed request ${confirmed.id} (${confirmed.what}): checking it again before I go ahead.`, calls: [], confirm: confirmed.id, dialogue: input.dialogue ?? null };
   }
+  // A bare yes that answers no question, while a confirmation of theirs waits further back: say which.
+  const which = askedToConfirm(lastAssistant) ? null : whichConfirmation(input.message, confirmable);
+  if (which && !input.dialogue?.pending && !input.dialogue?.offer) return { text: which, calls: [], dialogue: input.dialogue ?? null };
   const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems().then((r) => valueOr(r, []))]);
   // Ticket keys as the configured backend writes them (IT-1042 embedded, the Jira project's keys with Jira).
   const ticketKeys: TicketKeys = { pattern: deps.backends.tickets.keyPattern, example: deps.backends.tickets.keyExample };

@@ -1,4 +1,4 @@
-import { isTypedConfirmation, typedConfirmation } from './confirmation';
+import { isTypedConfirmation, typedConfirmation, whichConfirmation } from './confirmation';
 
 const ASKED = '⚠️ This cannot be undone: wipe LAPTOP-SAM-01. Please confirm it yourself before I go ahead (request apr_0123456789abcdef0123, expires in 24 h).';
 const mine = [{ id: 'apr_0123456789abcdef0123', what: 'wipe LAPTOP-SAM-01' }];
@@ -17,5 +17,13 @@ describe('a typed confirmation', () => {
     expect(isTypedConfirmation('y'.repeat(80))).toBe(false);
     // The reply to a yes whose answer a crash cut short: the request is still waiting, and a yes again confirms it.
     expect(typedConfirmation('yes', 'You confirmed request apr_0123456789abcdef0123 (wipe LAPTOP-SAM-01): checking it again before I go ahead.', mine)).toEqual(mine[0]);
+  });
+
+  test('naming the request confirms it whatever was said since; a bare yes then is told which one waits', () => {
+    expect(typedConfirmation('yes, confirm apr_0123456789abcdef0123', 'Your laptop looks fine.', mine)).toEqual(mine[0]);
+    expect(typedConfirmation('yes', 'Your laptop looks fine.', mine)).toBeNull();
+    expect(whichConfirmation('yes', mine)).toMatch(/apr_0123456789abcdef0123 \(wipe LAPTOP-SAM-01\)/);
+    expect(whichConfirmation('yes', [])).toBeNull();
+    expect(whichConfirmation('lock my laptop', mine)).toBeNull();
   });
 });

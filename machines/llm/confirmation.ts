@@ -43,8 +43,22 @@ export function isTypedConfirmation(message: string, id?: string): boolean {
  * yes typed by anyone else, or to anything else, confirms nothing.
  */
 export function typedConfirmation(message: string, lastAssistant: string | null | undefined, confirmable: readonly Confirmable[]): Confirmable | null {
+  // "yes, confirm apr_…": the request named, whatever was said since.
+  const named = confirmable.find((c) => message.toLowerCase().includes(c.id));
+  if (named) return isTypedConfirmation(message, named.id) ? named : null;
   const asked = askedToConfirm(lastAssistant);
   if (!asked) return null;
   const mine = confirmable.find((c) => c.id === asked);
   return mine && isTypedConfirmation(message, asked) ? mine : null;
+}
+
+/**
+ * A bare "yes" when the last reply asked nothing of it, while confirmations of the requester's are waiting
+ * further back in the thread: which ones, and how to confirm one. Null when none is waiting or the message is
+ * not a bare confirmation.
+ */
+export function whichConfirmation(message: string, confirmable: readonly Confirmable[]): string | null {
+  if (!confirmable.length || !isTypedConfirmation(message)) return null;
+  const list = confirmable.slice(0, 3).map((c) => `${c.id} (${c.what})`).join(', ');
+  return `Waiting for your confirmation in this conversation: ${list}. To confirm one, say "yes, confirm ${confirmable[0]!.id}" with its id.`;
 }
