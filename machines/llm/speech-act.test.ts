@@ -16,6 +16,7 @@ describe('speech acts', () => {
     'lock my laptop or wipe it, whatever works',
     'restart my laptop, i mean it\'s really slow',
     'cancel my access request',
+    "i asked it to reset my password but i didn't get the email",
     "i don't need admin access, just read on github",
   ])('%s → a request', (text) => {
     expect(act(text)).toEqual({ act: 'request' });

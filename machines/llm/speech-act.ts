@@ -165,7 +165,8 @@ function revocation(text: string, systems: readonly string[]): boolean {
 // ---- narration, relaying, quoting ------------------------------------------------------------------------
 
 const REPORTED = /\b(?:asked|wanted|wants|told|requested|needed|begged|was going to|were going to|was about to|wanted to)\b/;
-const DECLINED = /\b(?:but|and|so)\s+(?:then\s+)?i\s+(?:said no|refused|declined|told (?:him|her|them|\S+) no|didn'?t|did not|won'?t|will not|wouldn'?t)\b|\bi said no\b/;
+// Not "but I didn't get the email": a refusal or a decision, not something that failed to happen.
+const DECLINED = /\b(?:but|and|so)\s+(?:then\s+)?i\s+(?:said no|refused|declined|told (?:him|her|them|\S+) no|decided not to|chose not to|didn'?t want to|didn'?t let (?:him|her|them))\b|\bi said no\b/;
 const RESOLVED =
   /\b(?:but|and|so|though)\s+(?:then\s+)?(?:he|she|they|i|it|we|\S+)\s+(?:already\s+)?(?:fixed|sorted|solved|resolved|figured|worked)(?:\s+(?:it|that|this|out))?\b|\b(?:it'?s|it is|that'?s|all)\s+(?:fixed|sorted|resolved|good|working(?: again)?|fine)\s+now\b|\b(?:turned up|showed up|found it)\b/;
 
