@@ -55,6 +55,15 @@ describe('CLI one-shot (child process)', () => {
     expect(twice.reply).toMatch(/already approved/);
   });
 
+  test('an admin confirming their own wipe is told it is confirmed by them, not approved by someone', () => {
+    const first = json(cli(['--as', 'sam', '--thread', 'cli-confirm', '--json', 'wipe my laptop'], env).stdout);
+    expect(first.approvals[0]).toMatchObject({ status: 'pending', required: 'requester' });
+    const done = json(cli(['--as', 'sam', '--json', '--approve', first.approvals[0].id], env).stdout);
+    expect(done.approvals[0]).toMatchObject({ status: 'approved', required: 'requester' });
+    expect(done.reply).toMatch(/Confirmed by you: wipe LAPTOP-SAM-01/);
+    expect(done.reply).not.toMatch(/Approved by/);
+  });
+
   test('a denial is an outcome (exit 0); --deny works; the thread continues', () => {
     const denied = cli(['--as', 'intern', '--thread', 'cli-2', '--json', "reset alice's password"], env);
     expect(denied.code).toBe(0);

@@ -19,6 +19,8 @@ function approvalLine(a: ApprovalRef, now: number, why?: string, requester?: str
         ? `⚠️ This cannot be undone: ${what}. Please confirm it yourself before I go ahead (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}).`
         : `⏳ Your request to ${what} needs approval from ${a.approvers ?? 'an IT admin'}${why ? ` (${why.replace(/\.$/, '')})` : ''}. I've sent it (request ${a.id}, expires in ${hoursLeft(a.expiresAt, now)}) and will post the result here.`;
     case 'approved':
+      // A confirmation is the requester's own yes, not an approval by someone.
+      if (a.required === 'requester') return `✅ Confirmed${requester && a.decidedBy === requester ? ' by you' : ''}: ${what}.`;
       return `✅ Approved by ${a.decidedBy ?? 'an admin'}: ${what}.`;
     case 'denied':
       if (requester && a.decidedBy === requester) return `↩️ Withdrawn: your request to ${what}. Nothing was done.`;
