@@ -57,6 +57,20 @@ describe('only requests are acted on (CLI)', () => {
     expect(count(db, 'select count(*) n from grants')).toBe(0);
   });
 
+  test('taking a lock off is never read as a lock; a level turned down is not the level asked for', () => {
+    const db = tempDbPath();
+    for (const [thread, text] of [['k1', 'can you remove the lock on my laptop'], ['k2', 'unlock my laptop'], ['k3', 'please take the lock off LAPTOP-ALICE-01']]) {
+      const r = cli(db, 'alice', thread, text);
+      nothing(r);
+      expect(r.reply).toMatch(/can't unlock a device/);
+    }
+    expect(count(db, "select count(*) n from device_commands where command = 'lock'")).toBe(0);
+    const lower = cli(db, 'alice', 'k4', "I don't need admin access, just read on github for 4 hours");
+    expect(lower.proposals).toEqual([expect.objectContaining({ tool: 'provision_access', args: expect.objectContaining({ system: 'github', level: 'read' }) })]);
+    const notAdmin = cli(db, 'alice', 'k5', 'I need write access to github, not admin, for 2 hours');
+    expect(notAdmin.proposals).toEqual([expect.objectContaining({ tool: 'provision_access', args: expect.objectContaining({ level: 'write' }) })]);
+  });
+
   test('a self-correction wins, and a trailing "no wait, don\'t" leaves everything alone', () => {
     const db = tempDbPath();
     const mine = cli(db, 'cto', 'c1', "restart alice's laptop, no wait, mine");

@@ -32,8 +32,13 @@ export function findSystem(text: string, systems: string[]): string | null {
   return m && !STOPWORDS.has(m[1]!) ? m[1]! : null;
 }
 
-/** The access level the text asks for, or null when it names none. */
-export function accessLevel(text: string): 'read' | 'write' | 'admin' | null {
+// A level the text says it does not want: "I don't need admin access, just read", "not write".
+const NEGATED_LEVEL =
+  /\b(?:don'?t|do not|doesn'?t|does not|no longer|not|never|no need for|without)\s+(?:(?:really |even )?(?:need|want|require)s?\s+)?(?:an?\s+|the\s+|any\s+)?(?:admin(?:istrator)?|root|owner|full access|superuser|write|edit|push|read[- ]?write|read[- ]?only|read|view(?:er)?)\b/g;
+
+/** The access level the text asks for, or null when it names none (a level it turns down does not count). */
+export function accessLevel(said: string): 'read' | 'write' | 'admin' | null {
+  const text = said.replace(NEGATED_LEVEL, ' ');
   if (/\b(admin|administrator|root|owner|full access|superuser)\b/.test(text)) return 'admin';
   if (/\b(write|edit|push|commit|deploy|modify|contributor|read[- ]?write)\b/.test(text)) return 'write';
   if (/\b(read|reader|read[- ]?only|view|viewer|view[- ]only)\b/.test(text)) return 'read';

@@ -99,6 +99,12 @@ export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan 
         dialogue: { ...(kept(req) ?? {}), pending: undefined, offer: 'ticket' },
       };
     }
+    case 'unlock':
+      return {
+        text: "I can't unlock a device: a laptop you locked yourself opens with your password, and one locked remotely is unlocked by IT. Shall I open a ticket asking IT to unlock it? (yes / no)",
+        calls: [],
+        dialogue: { ...(kept(req) ?? {}), pending: undefined, offer: 'ticket' },
+      };
     case 'declined':
       return {
         text: act.resolved ? "Good to hear it's sorted; I haven't done anything. Anything else I can help with?" : "OK, I'll leave it: I haven't done anything. Anything else I can help with?",

@@ -24,6 +24,9 @@ describe('speech acts', () => {
 
   test.each([
     ["remove alice's vpn access", 'revocation'],
+    ['unlock my laptop', 'unlock'],
+    ['can you remove the lock on my laptop', 'unlock'],
+    ['take the lock off laptop-alice-01', 'unlock'],
     ["take away my aws-prod admin access please, i don't need it", 'revocation'],
     ["revoke the intern's github access", 'revocation'],
     ['i no longer need github access', 'revocation'],

@@ -24,6 +24,8 @@ export type SpeechAct =
   | { act: 'retracted' }
   /** "remove alice's vpn access", "I no longer need github access": there is no tool that takes access away. */
   | { act: 'revocation' }
+  /** "unlock my laptop", "remove the lock on my laptop": there is no tool that unlocks (and "lock" must not be read). */
+  | { act: 'unlock' }
   /** "alice asked me to lock her laptop but I said no", "…but he fixed it himself". */
   | { act: 'declined'; resolved: boolean }
   /** "tell alice to restart her laptop": Sentinel can't message people; `request` is what it could do itself. */
@@ -161,6 +163,9 @@ function revocation(text: string, systems: readonly string[]): boolean {
   const sys = systems.map(escape).join('|');
   return !!sys && new RegExp(`\\b(?:remove|take|kick|drop|pull)\\s+(?:the\\s+)?@?[\\p{L}\\p{N}._-]+\\s+(?:off|from|out of)\\s+(?:the\\s+)?(?:${sys})\\b`, 'u').test(text);
 }
+
+// A lock taken off, not put on: the word "lock" in it must never become a lock.
+const UNLOCK = /\bunlock(?:s|ed|ing)?\b|\b(?:remove|take off|take away|lift|clear|undo|release|reverse|cancel)\s+(?:the\s+|that\s+|this\s+)?(?:remote\s+)?lock\b|\b(?:take|get)\s+(?:the\s+|that\s+)?lock\s+off\b/;
 
 // ---- narration, relaying, quoting ------------------------------------------------------------------------
 
@@ -302,6 +307,7 @@ export function classifySpeechAct(text: string, ctx: SpeechContext = {}): Speech
   return (
     correction(text) ??
     (revokes ? { act: 'revocation' as const } : null) ??
+    (UNLOCK.test(text) ? { act: 'unlock' as const } : null) ??
     quoted(text) ??
     relayed(text) ??
     narration(text) ??
