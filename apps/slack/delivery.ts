@@ -94,20 +94,25 @@ export function slackDelivery(deps: DeliveryDeps) {
     return routeNow(deps.directory, approvalDecision(a), a.requester, { approvalsChannel: deps.approvalsChannel, usergroups: deps.usergroups });
   }
 
-  /** True when a message with this outbox key is already in the channel (or thread). */
-  async function alreadyPosted(channel: string, key: string, threadTs: string | undefined, since: number): Promise<boolean> {
+  /** The ts of the message with this outbox key already in the channel (or thread), or null. */
+  async function alreadyPosted(channel: string, key: string, threadTs: string | undefined, since: number): Promise<string | null> {
     const page = threadTs
       ? await client.conversations.replies({ channel, ts: threadTs, include_all_metadata: true, limit: 200 })
       : await client.conversations.history({ channel, include_all_metadata: true, limit: 200, oldest: String(Math.floor(since / 1000) - 60) });
-    return (page.messages ?? []).some((m) => {
+    const found = (page.messages ?? []).find((m) => {
       const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
       return meta?.event_type === METADATA_TYPE && meta.event_payload?.key === key;
     });
+    return found?.ts ?? null;
   }
 
-  /** Posts once per key: a retry first checks whether the earlier attempt reached Slack. */
+  /**
+   * Posts once per key: a retry first checks whether the earlier attempt reached Slack, and then answers
+   * with that message (a card posted just before a crash is still recorded, so it can be updated).
+   */
   async function post(row: OutboxRow, key: string, channel: string, threadTs: string | undefined, message: { text: string; blocks?: unknown[] }): Promise<{ channel: string; ts: string } | null> {
-    if (row.attempts > 1 && (await alreadyPosted(channel, key, threadTs, row.createdAt))) return null;
+    const earlier = row.attempts > 1 ? await alreadyPosted(channel, key, threadTs, row.createdAt) : null;
+    if (earlier) return { channel, ts: earlier };
     const r = await client.chat.postMessage({
       channel,
       thread_ts: threadTs,
