@@ -51,6 +51,8 @@ export const STOPPED_BEFORE_RUN = 'Not run: you stopped this request before it s
 export type TurnStep =
   | { conversationId: string; step: 'reading' }
   | { conversationId: string; step: 'running'; tool: string; args: Record<string, unknown> }
+  /** A piece of the reply as an LLM writes it (providers that stream): a preview, the reply comes with the turn. */
+  | { conversationId: string; step: 'writing'; text: string }
   | { conversationId: string; step: 'ended' };
 
 export const MAX_PROPOSALS_PER_TURN = 5;

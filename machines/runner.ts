@@ -25,6 +25,7 @@ import { currentRights, directoryActor } from './identity';
 import { ownerIsDead, processOwnerId } from './process-owner';
 import { TurnLostError } from './turn-errors';
 import type { AgentEvent, ApprovalRef, ExecutedAction, Plan, ProposalOutcome } from './types';
+import type { SummarizeRequest } from './llm/provider';
 
 type Snapshot = SnapshotFrom<typeof agentMachine>;
 
@@ -133,6 +134,12 @@ export class ConversationRunner {
     this.deps.usergroups = members;
   }
 
+  /** Conversations whose summary a transport shows as it is written: the provider is asked to stream it there. */
+  streamSummariesWhen(wanted: (conversationId: string) => boolean): void {
+    this.summaryStreamed = wanted;
+  }
+  private summaryStreamed: (conversationId: string) => boolean = () => false;
+
   /**
    * Registers a listener for every settled turn (refusals, which never reach the machine, are only
    * returned). It runs inside the conversation's queue, after the turn and its outbox rows are stored.
@@ -152,6 +159,8 @@ export class ConversationRunner {
     const deps = this.deps;
     const stopOf = () => this.stopSignal(conversationId);
     const templateOnly = { ...deps, llm: { ...deps.llm, summarize: () => Promise.reject(new Error('turn stopped: template summary')) } };
+    // A summary a provider streams is shown as it is written (a `writing` step per piece).
+    const writing = { ...deps, llm: { ...deps.llm, summarize: (req: SummarizeRequest, signal?: AbortSignal) => deps.llm.summarize(req, signal, (text) => this.step({ conversationId, step: 'writing', text })) } };
     // The requester's typed "yes" to their own confirmation: handleMessage answers it once the turn settled.
     const capture = (plan: Plan): Plan => {
       if (seen && plan.confirm) seen.confirm = plan.confirm;
@@ -172,9 +181,10 @@ export class ConversationRunner {
         execute: fromPromise(({ input, signal }) => execute(deps, input, signal)),
         summarize: fromPromise(async ({ input, signal }) => {
           const stop = stopOf();
-          if (!stop) return summarize(deps, input, signal);
+          const withText = this.summaryStreamed(conversationId) ? writing : deps;
+          if (!stop) return summarize(withText, input, signal);
           if (!stop.aborted) {
-            const reply = await Promise.race([summarize(deps, input, AbortSignal.any([signal, stop])), whenAborted(stop)]);
+            const reply = await Promise.race([summarize(withText, input, AbortSignal.any([signal, stop])), whenAborted(stop)]);
             if (!stop.aborted && typeof reply === 'string') return reply;
           }
           return summarize(templateOnly, { ...input, planText: stoppedNote(input.executed) }, signal);

@@ -12,6 +12,7 @@ import { registerMessageListeners } from './listeners/messages';
 import { registerStop } from './listeners/stop';
 import { slackDelivery } from './delivery';
 import { outboxDeliverer } from './outbox-deliverer';
+import { StreamedReplies } from './streamed-replies';
 import { ThreadStatus } from './thread-status';
 import type { SlackSettings } from './settings';
 
@@ -105,6 +106,10 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   // The thread's status line and session follow the runner's turns ("Reading your request…", "Checking …", cleared).
   const status = new ThreadStatus(bestEffortClient, logger, { afterMs: opts.statusAfterMs ?? 300 });
   const stopSteps = sentinel.runner.onStep(status.onStep);
+  // Answers an LLM writes piece by piece are streamed into the thread (DMs), then made the reply.
+  const streamed = new StreamedReplies(bestEffortClient, logger);
+  const stopStreams = sentinel.runner.onStep(streamed.onStep);
+  sentinel.runner.streamSummariesWhen(streamed.wanted);
   registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status });
   // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.
   const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
@@ -124,7 +129,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   });
   sentinel.runner.resolveUsergroupsWith(usergroups);
-  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups, refreshHome: home.refresh });
+  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups, refreshHome: home.refresh, streamed });
   const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });
   // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll. Home
   // tabs are drawn again from the outbox too (home_refresh, queued where the change is made, by any process).
@@ -137,6 +142,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   } catch (err) {
     unsubscribe();
     stopSteps();
+    stopStreams();
     if ((err as { code?: unknown } | null)?.code !== 'slack_webapi_platform_error') throw err;
     throw new SlackStartError(`Slack refused the Socket Mode connection for SLACK_APP_TOKEN (apps.connections.open: ${errorText(err)}). It must be an app-level token with connections:write, and Socket Mode must be on.`);
   }
@@ -158,7 +164,9 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
       await Promise.allSettled([...inflight]);
       await sentinel.runner.idle();
       stopSteps();
+      stopStreams();
       await status.idle();
+      await streamed.idle();
       unsubscribe();
       await home.idle();
       await deliverer.wake();

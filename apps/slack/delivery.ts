@@ -28,6 +28,8 @@ export interface DeliveryDeps {
   channelRetryMs?: number;
   /** Slack user group members as directory ids, for policy `approvers: { slack_usergroup }`. */
   usergroups?: UsergroupMembers;
+  /** Answers streamed as they were written (StreamedReplies): the reply is written over that message. */
+  streamed?: { streamedTs(conversationId: string): Promise<string | undefined>; forget(conversationId: string): void };
   /** Draws a Home tab again (outbox `home_refresh`); without it such rows are dropped. */
   refreshHome?: (user: string) => Promise<void>;
 }
@@ -235,8 +237,23 @@ export function slackDelivery(deps: DeliveryDeps) {
 
   async function deliverReply(row: OutboxRow, thread: SlackThread, body: { text: string; approvals: string[] }): Promise<Delivered> {
     const text = clip([escapeMrkdwn(body.text), ...(await waitingNotes(body.approvals))].join('\n\n'), MAX_TEXT);
+    const isReply = row.key.startsWith(REPLY_PREFIX);
     // A turn's answer (not a notice) ends with 👍/👎.
-    await post(row, row.key, thread.channel, thread.threadTs, row.key.startsWith(REPLY_PREFIX) ? { text, blocks: replyWithFeedback(text) } : { text });
+    const message = isReply ? { text, blocks: replyWithFeedback(text) } : { text };
+    // Streamed as the LLM wrote it: the message shown is made the reply (exact text, buttons, outbox key).
+    const streamedTs = isReply ? await deps.streamed?.streamedTs(row.conversationId) : undefined;
+    if (streamedTs) {
+      try {
+        await client.chat.update({ channel: thread.channel, ts: streamedTs, ...message, metadata: { event_type: METADATA_TYPE, event_payload: { key: row.key } } } as never);
+        deps.streamed!.forget(row.conversationId);
+        return { kind: 'sent' };
+      } catch (err) {
+        // Deleted meanwhile: the reply is posted instead. Anything else is retried (the streamed message stays the place).
+        if (platformError(err) !== 'message_not_found') throw err;
+        deps.streamed!.forget(row.conversationId);
+      }
+    }
+    await post(row, row.key, thread.channel, thread.threadTs, message);
     return { kind: 'sent' };
   }
 

@@ -23,15 +23,20 @@ export type StreamOutcome =
  * message is overwritten with it (`chat.update`), or, when none was started or it cannot be, the text is
  * posted in the thread (`chat.postMessage`). Either way the thread ends up with the full answer.
  *
- * Not yet wired to turns: replies are posted from the outbox (apps/slack/delivery.ts), and an LLM that
- * writes summaries piece by piece needs the provider to stream; this is the Slack half, tested against
- * the loopback Slack.
+ * Turns use it through StreamedReplies (apps/slack/streamed-replies.ts), with `fallback: false`: the
+ * outbox's reply then writes the final answer over the streamed message, or posts it.
  */
 export async function streamReply(
   client: webApi.WebClient,
   target: StreamTarget,
   pieces: Iterable<string> | AsyncIterable<string>,
-  opts: { blocks?: types.KnownBlock[]; sessionStatus?: 'active' | 'suspended' | 'closed'; metadata?: { event_type: string; event_payload: Record<string, string | number | boolean> } } = {},
+  opts: {
+    blocks?: types.KnownBlock[];
+    sessionStatus?: 'active' | 'suspended' | 'closed';
+    metadata?: { event_type: string; event_payload: Record<string, string | number | boolean> };
+    /** false: a failed stream is left as it is (the caller writes the answer itself; `ts` says where, if anywhere). */
+    fallback?: boolean;
+  } = {},
 ): Promise<StreamOutcome> {
   const written: string[] = [];
   let ts: string | undefined;
@@ -63,6 +68,7 @@ export async function streamReply(
     }
   }
   const cause = failure ? errorText(failure) : 'nothing to stream';
+  if (opts.fallback === false) return { kind: 'fell_back', ts, cause };
   const text = full || ' ';
   if (ts) {
     try {

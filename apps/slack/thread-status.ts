@@ -61,7 +61,7 @@ export class ThreadStatus {
   private readonly unavailable = { status: new Set<Kind>(), session: new Set<Kind>() };
 
   /** Turns that began less than `afterMs` ago: what they would show, held back until then. */
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; step: Exclude<TurnStep, { step: 'ended' }> }>();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; step: Exclude<TurnStep, { step: 'ended' | 'writing' }> }>();
   /** Method → until when Slack asked us to hold off (a 429's Retry-After). */
   private readonly holdOff = new Map<'status' | 'session', number>();
 
@@ -89,6 +89,11 @@ export class ThreadStatus {
   readonly onStep = (s: TurnStep): void => {
     const thread = threadOf(s.conversationId);
     if (!thread) return;
+    // The answer itself is arriving (a streamed reply): the status line has said its piece.
+    if (s.step === 'writing') {
+      if (this.showing.delete(s.conversationId)) this.send(s.conversationId, thread, { what: 'status', status: '' });
+      return;
+    }
     const held = this.pending.get(s.conversationId);
     if (s.step === 'ended') {
       this.titles.delete(s.conversationId);
@@ -119,7 +124,7 @@ export class ThreadStatus {
     this.show(thread, s);
   };
 
-  private show(thread: SlackThread, s: Exclude<TurnStep, { step: 'ended' }>): void {
+  private show(thread: SlackThread, s: Exclude<TurnStep, { step: 'ended' | 'writing' }>): void {
     const kind = kindOf(thread);
     const held = (what: 'status' | 'session') => this.unavailable[what].has(kind) || (this.holdOff.get(what) ?? 0) > Date.now();
     if (!this.processing.has(s.conversationId) && !held('session')) {

@@ -154,21 +154,32 @@ export function openaiProvider(opts: OpenAIProviderOptions): LlmProvider {
       }
       return boundPlan({ text: message.content, calls });
     },
-    async summarize(req, signal) {
+    async summarize(req, signal, onText) {
+      const body = {
+        model: opts.model,
+        messages: [
+          { role: 'system' as const, content: SUMMARIZER_SYSTEM_PROMPT },
+          { role: 'user' as const, content: summarizerUserContent(req) },
+        ],
+        max_tokens: 400,
+      };
+      // With onText, the first attempt streams (its pieces are a preview); a retry answers in one piece.
+      let streamIt = !!onText;
       const res = await withRetries(
         'summarize',
-        (attemptSignal) =>
-          client.chat.completions.create(
-            {
-              model: opts.model,
-              messages: [
-                { role: 'system', content: SUMMARIZER_SYSTEM_PROMPT },
-                { role: 'user', content: summarizerUserContent(req) },
-              ],
-              max_tokens: 400,
-            },
-            { signal: attemptSignal },
-          ),
+        async (attemptSignal) => {
+          if (!streamIt) return client.chat.completions.create(body, { signal: attemptSignal });
+          streamIt = false;
+          const stream = await client.chat.completions.create({ ...body, stream: true }, { signal: attemptSignal });
+          let content = '';
+          for await (const chunk of stream) {
+            const piece = chunk.choices?.[0]?.delta?.content;
+            if (typeof piece !== 'string' || !piece) continue;
+            content += piece;
+            onText!(piece);
+          }
+          return { choices: [{ message: { content } }] } as OpenAI.Chat.Completions.ChatCompletion;
+        },
         signal,
       );
       const content = res?.choices?.[0]?.message?.content;

@@ -69,6 +69,9 @@ export interface SummarizeRequest {
 export interface LlmProvider {
   readonly name: 'offline' | 'openai' | string;
   propose(req: ProposeRequest, signal?: AbortSignal): Promise<Plan>;
-  /** Called without any tools: it can only write text. */
-  summarize(req: SummarizeRequest, signal?: AbortSignal): Promise<string>;
+  /**
+   * Called without any tools: it can only write text. A provider that streams calls `onText` with each
+   * piece as it is written (a preview for the transport: the returned text is the summary).
+   */
+  summarize(req: SummarizeRequest, signal?: AbortSignal, onText?: (piece: string) => void): Promise<string>;
 }

@@ -7,8 +7,11 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
 }
 
-/** One scripted reply: an HTTP status with a JSON body, or a delay that outlasts the client's timeout. */
-export type Reply = { status?: number; body: unknown; delayMs?: number; headers?: Record<string, string> } | { hang: true | 'body' };
+/**
+ * One scripted reply: an HTTP status with a JSON body, a delay that outlasts the client's timeout, or a
+ * streamed answer (`stream: true` requests): its pieces as server-sent chunks, `pauseMs` apart.
+ */
+export type Reply = { status?: number; body: unknown; delayMs?: number; headers?: Record<string, string> } | { hang: true | 'body' } | { stream: string[]; pauseMs?: number };
 
 /**
  * A local server speaking the Chat Completions wire format (POST /v1/chat/completions), so the real
@@ -26,6 +29,19 @@ export async function startFakeOpenAI(replies: Reply[]) {
         // never answers, or sends the headers and never finishes the body: the client must time out
         if (reply.hang === 'body') res.writeHead(200, { 'content-type': 'application/json' }).write('{"id":');
         return;
+      }
+      if ('stream' in reply) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1, model: 'test-model', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        const pieces = [...reply.stream];
+        const next = () => {
+          const piece = pieces.shift();
+          if (piece === undefined) return void res.end(`${chunk({}, 'stop')}data: [DONE]\n\n`);
+          res.write(chunk({ role: 'assistant', content: piece }, null));
+          setTimeout(next, reply.pauseMs ?? 0);
+        };
+        return next();
       }
       setTimeout(() => {
         res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });

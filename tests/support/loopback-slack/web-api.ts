@@ -135,6 +135,7 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       if (m.user !== id.botUserId) return fail('cant_update_message');
       if (str(p.text) !== undefined) m.text = str(p.text)!;
       if (Array.isArray(p.blocks)) m.blocks = p.blocks as PostedMessage['blocks'];
+      if (p.metadata && typeof p.metadata === 'object') m.metadata = p.metadata as Record<string, unknown>;
       m.updates += 1;
       return { ok: true, channel: m.channel, ts: m.ts, text: m.text, message: { text: m.text, blocks: m.blocks } };
     },
