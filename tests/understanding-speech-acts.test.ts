@@ -59,7 +59,7 @@ describe('only requests are acted on (CLI)', () => {
 
   test('taking a lock off is never read as a lock; a level turned down is not the level asked for', () => {
     const db = tempDbPath();
-    for (const [thread, text] of [['k1', 'can you remove the lock on my laptop'], ['k2', 'unlock my laptop'], ['k3', 'please take the lock off LAPTOP-ALICE-01']]) {
+    for (const [thread, text] of [['k1', 'can you remove the lock on my laptop'], ['k2', 'unlock my laptop'], ['k3', 'please take the lock off LAPTOP-ALICE-01']] as const) {
       const r = cli(db, 'alice', thread, text);
       nothing(r);
       expect(r.reply).toMatch(/can't unlock a device/);
