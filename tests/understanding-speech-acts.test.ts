@@ -1,5 +1,4 @@
-import Database from 'better-sqlite3';
-import { tempDbPath } from './support/harness';
+import { tempDbPath, countRows } from './support/harness';
 import { runEntry } from './support/processes';
 
 // The newcomer trial's speech acts through the CLI (a child process, the offline planner, a real SQLite
@@ -18,14 +17,7 @@ const cli = (db: string, as: string, thread: string, text: string): CliResult =>
   if (r.code !== 0) throw new Error(`CLI exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as CliResult;
 };
-const count = (db: string, sql: string) => {
-  const r = new Database(db, { readonly: true });
-  try {
-    return (r.prepare(sql).get() as { n: number }).n;
-  } finally {
-    r.close();
-  }
-};
+const count = countRows;
 /** Nothing proposed, run or sent for approval. */
 const nothing = (r: CliResult) => {
   expect(r.proposals).toEqual([]);

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { tempDbPath } from './support/harness';
+import { tempDbPath, countRows } from './support/harness';
 import { runEntry } from './support/processes';
 
 // Issue 11's examples through the CLI (a child process, the offline planner, a real SQLite file).
@@ -14,14 +14,7 @@ const cli = (db: string, as: string, thread: string, text: string) => {
     approvals: Array<{ id: string; status: string }>;
   };
 };
-const count = (db: string, sql: string) => {
-  const r = new Database(db, { readonly: true });
-  try {
-    return (r.prepare(sql).get() as { n: number }).n;
-  } finally {
-    r.close();
-  }
-};
+const count = countRows;
 
 describe('understanding who and what (CLI)', () => {
   test('the intern asking about alice’s laptop never touches their own', () => {

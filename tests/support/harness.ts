@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,16 @@ import type { Backends } from '../../tools/backends/types';
 export function tempDbPath(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sentinel-test-'));
   return path.join(dir, 'sentinel.db');
+}
+
+/** `select count(*) n …` on a database file, read-only (what a test checks after a child process ran). */
+export function countRows(dbPath: string, sql: string): number {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    return (db.prepare(sql).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }
 
 export const silentLogger = pino({ level: 'silent' });

@@ -188,10 +188,18 @@ export class LoopbackSlack {
     const button = buttons.find((e) => e.action_id === actionId);
     const value = opts.value ?? button?.value;
     if (value === undefined) throw new Error(`message ${message.ts} has no button ${actionId}`);
+    const action = { type: 'button', action_id: actionId, block_id: button?.block_id ?? 'approval', text: { type: 'plain_text', text: actionId }, value, action_ts: `${Date.now() / 1000}` };
+    return this.sendBlockAction(user, message, action, this.team).catch((err: unknown) => {
+      throw new Error(`interactive envelope was not acked within 3 s (${(err as Error).message})`);
+    });
+  }
+
+  /** A `block_actions` interactive envelope for one action on `message`; resolves once the app acked it. */
+  private async sendBlockAction(user: string, message: PostedMessage, action: Record<string, unknown>, userTeam: string): Promise<{ envelopeId: string; ackMs: number }> {
     const u = this.state.users.get(user);
     const payload = {
       type: 'block_actions',
-      user: { id: user, username: u?.name ?? user, name: u?.name ?? user, team_id: this.team },
+      user: { id: user, username: u?.name ?? user, name: u?.name ?? user, team_id: userTeam },
       api_app_id: this.appId,
       token: 'legacy-verification-token',
       container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
@@ -203,14 +211,12 @@ export class LoopbackSlack {
       message: { type: 'message', user: message.user, bot_id: message.bot_id, text: message.text, ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), blocks: message.blocks },
       state: { values: {} },
       response_url: `http://127.0.0.1:${this.port}/actions/${randomUUID()}`,
-      actions: [{ type: 'button', action_id: actionId, block_id: button?.block_id ?? 'approval', text: { type: 'plain_text', text: actionId }, value, action_ts: `${Date.now() / 1000}` }],
+      actions: [action],
     };
     const envelopeId = randomUUID();
     const sentAt = performance.now();
     this.link.send({ envelope_id: envelopeId, type: 'interactive', accepts_response_payload: true, payload });
-    const ackedAt = await this.waitFor(() => this.link.acks.get(envelopeId), 3_000).catch(() => {
-      throw new Error(`interactive envelope ${envelopeId} was not acked within 3 s`);
-    });
+    const ackedAt = await this.waitFor(() => this.link.acks.get(envelopeId), 3_000);
     return { envelopeId, ackMs: ackedAt - sentAt };
   }
 
@@ -226,37 +232,15 @@ export class LoopbackSlack {
       .find((e) => e.type === 'feedback_buttons');
     if (!found && !opts.force) throw new Error(`message ${message.ts} has no feedback buttons`);
     const button = found?.[which === 'up' ? 'positive_button' : 'negative_button'] as { value?: string; text?: unknown } | undefined;
-    const u = this.state.users.get(user);
-    const payload = {
-      type: 'block_actions',
-      user: { id: user, username: u?.name ?? user, name: u?.name ?? user, team_id: opts.userTeam ?? this.team },
-      api_app_id: this.appId,
-      token: 'legacy-verification-token',
-      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
-      trigger_id: `${Date.now()}.trigger`,
-      team: { id: this.team, domain: 'loopback' },
-      enterprise: null,
-      is_enterprise_install: false,
-      channel: { id: message.channel, name: message.channel },
-      message: { type: 'message', user: message.user, bot_id: message.bot_id, text: message.text, ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), blocks: message.blocks },
-      state: { values: {} },
-      response_url: `http://127.0.0.1:${this.port}/actions/${randomUUID()}`,
-      actions: [
-        {
-          type: 'feedback_buttons',
-          action_id: found?.action_id ?? 'sentinel_feedback',
-          block_id: found?.block_id ?? 'forged',
-          value: button?.value ?? which,
-          text: button?.text ?? { type: 'plain_text', text: which === 'up' ? '👍' : '👎' },
-          action_ts: `${Date.now() / 1000}`,
-        },
-      ],
+    const action = {
+      type: 'feedback_buttons',
+      action_id: found?.action_id ?? 'sentinel_feedback',
+      block_id: found?.block_id ?? 'forged',
+      value: button?.value ?? which,
+      text: button?.text ?? { type: 'plain_text', text: which === 'up' ? '👍' : '👎' },
+      action_ts: `${Date.now() / 1000}`,
     };
-    const envelopeId = randomUUID();
-    const sentAt = performance.now();
-    this.link.send({ envelope_id: envelopeId, type: 'interactive', accepts_response_payload: true, payload });
-    const ackedAt = await this.waitFor(() => this.link.acks.get(envelopeId), 3_000);
-    return { envelopeId, ackMs: ackedAt - sentAt };
+    return this.sendBlockAction(user, message, action, opts.userTeam ?? this.team);
   }
 
   /**
