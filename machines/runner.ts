@@ -610,7 +610,7 @@ export class ConversationRunner {
           );
         }
         if (atRest(next) && !atRest(prev)) {
-          if (c.reply) appendMessage(db, conversationId, { role: 'assistant', content: c.reply }, historyMessages, at);
+          if (c.reply) appendMessage(db, conversationId, { role: 'assistant', content: c.reply, author: c.requester?.id }, historyMessages, at); // whom it answered
           markDelivered(db, c.approvals.filter((a) => a.status !== 'pending').map((a) => a.id), at);
           // Delivery timing is wall-clock (retries, claims), whatever clock the turn runs on.
           enqueueOutbox(db, this.outboxItems(conversationId, c, version, recovering), Date.now());

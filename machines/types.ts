@@ -42,6 +42,8 @@ export interface DialogueState {
   unresolved?: string;
   /** The last message that proposed something: "and alice's too" plans it again for alice. */
   lastRequest?: string;
+  /** Directory id of the person this memory answers (machines/dialogue-owner.ts); set by code only. */
+  owner?: string;
 }
 
 export interface ProposalOutcome {

@@ -12,6 +12,7 @@ import { isTicketKey } from '../llm/ticket-keys';
 import type { DialogueState, Plan } from '../types';
 import type { Actor } from '../../policies/types';
 import { valueOr } from '../../tools/backends/types';
+import { dialogueAfter, dialogueFor, isSomeoneElses } from '../dialogue-owner';
 
 export async function requesterProfile(deps: AgentDeps, requester: Actor): Promise<RequesterProfile> {
   const devices = valueOr(await deps.backends.mdm.listByOwner(requester), []);
@@ -80,9 +81,19 @@ function confirmableBy(deps: AgentDeps, input: ProposeInput): Confirmable[] {
 }
 
 export async function propose(deps: AgentDeps, input: ProposeInput, signal: AbortSignal): Promise<Plan> {
+  // Someone joining another person's conversation gets neither its memory nor its messages: their "yes"
+  // or "mine" answers nothing of the other person's, and the other person's words are not theirs to file.
+  const joined = isSomeoneElses(input.dialogue, input.requester.id);
+  const plan = await proposeWith(deps, { ...input, dialogue: dialogueFor(input.dialogue, input.requester.id) }, joined, signal);
+  return dialogueAfter(plan, input.requester.id, input.dialogue);
+}
+
+async function proposeWith(deps: AgentDeps, input: ProposeInput, joined: boolean, signal: AbortSignal): Promise<Plan> {
   await afterPersist(signal);
   // The current message was stored with the move to `proposing`; history is what came before it.
-  const history = recentMessages(deps.db, input.conversationId, deps.historyMessages + 1);
+  // A shared thread: each person's exchange with Sentinel only (messages from before authors were kept count for all).
+  const speaker = input.requester.id;
+  const history = joined ? [] : recentMessages(deps.db, input.conversationId, deps.historyMessages + 1).filter((m) => !m.author || m.author === speaker);
   const last = history[history.length - 1];
   if (last && last.role === 'user' && last.content === input.message) history.pop();
   while (history.length > deps.historyMessages) history.shift();

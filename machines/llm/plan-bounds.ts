@@ -43,6 +43,7 @@ const Dialogue = z
     offer: z.literal('ticket').optional(),
     unresolved: z.string().min(1).max(500).optional(),
     lastRequest: z.string().min(1).max(500).optional(),
+    owner: z.string().min(1).max(200).optional(),
   })
   .strict();
 
