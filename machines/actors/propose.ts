@@ -26,7 +26,7 @@ export async function requesterProfile(deps: AgentDeps, requester: Actor): Promi
 }
 
 /** Looks up who the message names (and who the thread last talked about) in the directory and inventory. */
-async function resolvePeople(deps: AgentDeps, message: string, systems: string[], dialogue: DialogueState | null | undefined, ticketKeys: TicketKeys): Promise<ResolvedPerson[]> {
+async function resolvePeople(deps: AgentDeps, asker: Actor, message: string, systems: string[], dialogue: DialogueState | null | undefined, ticketKeys: TicketKeys): Promise<ResolvedPerson[]> {
   const mentions: string[] = [];
   // A request held back by "whom do you mean?" is planned again with this message: its people count too.
   // Read as the planner reads it: look-alike characters folded, invisible ones dropped (machines/llm/canonical.ts).
@@ -39,7 +39,9 @@ async function resolvePeople(deps: AgentDeps, message: string, systems: string[]
   for (const mention of new Set(mentions.filter((m) => !isTicketKey(m, ticketKeys)))) {
     const user = valueOr(await deps.backends.directory.find(mention), null);
     const devices = user ? valueOr(await deps.backends.mdm.listByOwner(user), []) : [];
-    resolved.push({ mention, person: user ? { id: user.id, name: user.name, devices: devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });
+    // A guest may act on nobody else: their questions about others are not answered with full names or devices.
+    const stranger = asker.role === 'guest' && user && user.id !== asker.id;
+    resolved.push({ mention, person: user ? { id: user.id, name: stranger ? user.id : user.name, devices: stranger ? [] : devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });
   }
   return resolved;
 }
@@ -111,7 +113,7 @@ async function proposeWith(deps: AgentDeps, input: ProposeInput, joined: boolean
   const [requester, systemIds] = await Promise.all([requesterProfile(deps, input.requester), deps.backends.access.listSystems().then((r) => valueOr(r, []))]);
   // Ticket keys as the configured backend writes them (IT-1042 embedded, the Jira project's keys with Jira).
   const ticketKeys: TicketKeys = { pattern: deps.backends.tickets.keyPattern, example: deps.backends.tickets.keyExample };
-  const people = await resolvePeople(deps, input.message, systemIds, input.dialogue, ticketKeys);
+  const people = await resolvePeople(deps, input.requester, input.message, systemIds, input.dialogue, ticketKeys);
   const grants = await requesterGrants(deps, input.requester);
   return boundPlan(await deps.llm.propose({ requester, history, message: input.message, systemIds, people, dialogue: input.dialogue, ticketKeys, grants }, signal));
 }
