@@ -57,3 +57,17 @@ describe('someone else in the thread', () => {
     expect(own.executed).toEqual([expect.objectContaining({ tool: 'create_support_ticket' })]);
   });
 });
+
+describe('one message, one change per device', () => {
+  test('"lock it and then restart it" locks, and the restart (which would unlock it without the approval it needs) is refused', () => {
+    const db = tempDbPath();
+    const r = say(db, 'intern', 't5', 'lock my laptop and then restart it');
+    expect(r.executed).toEqual([expect.objectContaining({ args: { device_id: 'LAPTOP-INTERN-01', command: 'lock' } })]);
+    expect(r.reply).toMatch(/already being changed by this message/);
+    expect(countRows(db, "select count(*) n from device_commands where command = 'restart'")).toBe(0);
+    // Asked on its own, the restart of the now-locked laptop needs an admin's approval.
+    const later = say(db, 'intern', 't5', 'restart my laptop');
+    expect(later.executed).toEqual([]);
+    expect(later.reply).toMatch(/needs approval/);
+  });
+});

@@ -76,6 +76,14 @@ async function check(deps: AgentDeps, requester: Actor, call: RawCall, seen: Set
     deps.logger.warn({ err, tool: tool.name }, 'target lookup failed');
     return { tool: tool.name, args, decision: deny('I could not look up what this acts on, so I did not run it.', 'target-lookup-failed'), target: null };
   }
+  // Policy decides on a device as it is now. A second change to it in the same message would be decided
+  // on a state the first is about to change ("lock it and then restart it": the restart would unlock a
+  // just-locked device without the approval that needs), so a message changes a device once.
+  if (tool.risk !== 'read' && target.kind === 'device') {
+    const device = `device:${target.id.toLowerCase()}`;
+    if (seen.has(device)) return { tool: tool.name, args, decision: deny(`${target.id} is already being changed by this message; ask for the next step once that has run.`, 'one-change-per-device'), target };
+    seen.add(device);
+  }
   // Policy decides first: only a requester policy lets act on this target may learn whether it is
   // already satisfied (someone else's grants are not a guest's or an employee's to see).
   const decision = decide(requester, { tool: tool.name, args }, { target, policy: deps.policy });
