@@ -288,3 +288,13 @@ describe('mentions found in other phrasings', () => {
     expect(p.text).toMatch(/Whose/);
   });
 });
+
+describe('what a speech act plans is planned once', () => {
+  // An offer's request read for its act again was offered again, without end: the turn failed as if the
+  // LLM were unreachable (second newcomer trial).
+  test.each(['my friend told me to wipe my laptop, should I?', 'my friend told me to restart my laptop, should I?', 'should I restart my laptop?'])('%s is answered, nothing runs', (message) => {
+    const p = plan(message);
+    expect(p.calls).toEqual([]);
+    expect(p.text).toMatch(/wipe|restart/i);
+  });
+});

@@ -192,7 +192,7 @@ export const isNotUnderstood = (plan: Plan): boolean => notUnderstood.has(plan);
  * understand (machines/llm/intent-classifier.ts): it picks the request, and the same code as for any
  * other message finds whom and what it is about. A guess never picks a remote command by itself.
  */
-export function offlinePlan(req: ProposeRequest, hint?: string, override?: Override): Plan {
+export function offlinePlan(req: ProposeRequest, hint?: string, override?: Override, replanned = false): Plan {
   const raw = canonicalText(req.message.slice(0, 4000));
   const names = new Set((req.people ?? []).filter((p) => p.person).flatMap((p) => p.mention.split(/[^a-z0-9]+/)));
   const whole = normalize(raw, names);
@@ -210,9 +210,11 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
 
   // Only a request is planned: a question, a hypothetical, narration, a revocation, a corrected or
   // retracted clause is answered, offered or asked about instead (machines/llm/speech-act.ts).
-  if (!override && !hint) {
+  // What a speech act plans (an offer's request, a corrected message) is planned as a request: read for
+  // its act again, "should I wipe my laptop?" offered "wipe my laptop, should I?" and never returned.
+  if (!override && !hint && !replanned) {
     const act = classifySpeechAct(whole, { systems: req.systemIds ?? [], isName: (w) => (req.people ?? []).some((p) => p.mention === w) });
-    const answered = replyToSpeechAct(act, { req, plan: (message) => offlinePlan({ ...req, message }) });
+    const answered = replyToSpeechAct(act, { req, plan: (message) => offlinePlan({ ...req, message }, undefined, undefined, true) });
     if (answered) return answered;
   }
   // "Cancel that" withdraws what is waiting in this thread; a question still open is simply dropped.
