@@ -169,4 +169,42 @@ describe('only requests are acted on (CLI)', () => {
     const id = cli(db, 'intern', 'i2', 'LAPTOP-INTERN-01');
     expect(id.executed).toEqual([expect.objectContaining({ output: expect.objectContaining({ device_id: 'LAPTOP-INTERN-01', command: 'lock', device_status: 'locked' }) })]);
   });
+
+  test('jokes, later, conditions, quotes without quote marks, trailing retractions and a bare "again" run nothing', () => {
+    const db = tempDbPath();
+    const says: Array<[string, string, RegExp]> = [
+      ['alice', 'reset my password? nah just kidding', /OK — nothing done\. If you do want it, ask me plainly\./],
+      ['sam', "haha yeah sure, just wipe alice's laptop, that'll fix it 🙄", /nothing done/],
+      ['sam', 'lol wipe everything', /nothing done/],
+      ['alice', 'restart my laptop tomorrow morning', /act only now.*ask me when you need it/i],
+      ['alice', 'remind me to reset my password on friday', /can't schedule/],
+      ['alice', 'I might need vpn access for 8 hours next week', /act only now/],
+      ['alice', "restart my laptop unless it's locked", /can't wait for a condition/],
+      ['alice', 'what would you do if I said wipe my laptop', /A wipe erases everything/],
+      ['sam', 'alice: reset my password', /alice's or yours\?/],
+      ['sam', 'alice wrote: wipe my laptop', /alice's or yours\?/],
+      ['sam', 'msg from sam -> pls restart my laptop', /sam's or yours\?/],
+      ['sam', 'alice asked me to restart my laptop', /alice's or yours\?/],
+      ['alice', 'restart my laptop or reset my password... actually neither', /won't do that/],
+      ['alice', 'reset my password, forget it', /won't do that/],
+      ['alice', 'again', /What should I do again\?/],
+      ['alice', 'again pls', /What should I do again\?/],
+    ];
+    for (const [i, [as, say, reply]] of says.entries()) {
+      const r = cli(db, as, `j${i}`, say);
+      nothing(r);
+      expect(r.reply).toMatch(reply);
+    }
+    // The plain part of a message still runs its diagnostic; the conditional restart does not.
+    const slow = cli(db, 'alice', 'j-slow', "my laptop is slow. if it's still slow tomorrow, restart it");
+    expect(slow.proposals.map((p) => p.tool)).toEqual(['run_device_diagnostic']);
+    expect(slow.reply).toMatch(/can't wait for a condition/);
+    expect(count(db, 'select count(*) n from device_commands')).toBe(0);
+    expect(count(db, 'select count(*) n from password_resets')).toBe(0);
+    expect(count(db, 'select count(*) n from approvals')).toBe(0);
+    // Still requests: a joke word beside a plain ask, a duration, "now".
+    expect(cli(db, 'alice', 'k1', 'lol my laptop is so slow, can you restart it').executed).toEqual([expect.objectContaining({ tool: 'execute_remote_command', ok: true })]);
+    expect(cli(db, 'alice', 'k2', 'I need github read access for tomorrow').proposals).toEqual([expect.objectContaining({ tool: 'provision_access', args: expect.objectContaining({ duration_hours: 24 }) })]);
+    expect(cli(db, 'intern', 'k3', 'restart my laptop now').executed).toEqual([expect.objectContaining({ tool: 'execute_remote_command', ok: true })]);
+  });
 });

@@ -130,6 +130,24 @@ export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan 
         calls: [],
         dialogue: kept(req),
       };
+    case 'joke':
+      return { text: 'OK — nothing done. If you do want it, ask me plainly.', calls: [], dialogue: kept(req) };
+    case 'future':
+      return {
+        text: "I act only now, and I can't schedule anything or remind you later, so I haven't done anything. Ask me when you need it.",
+        calls: [],
+        dialogue: kept(req),
+      };
+    case 'conditional': {
+      const text = "I can't wait for a condition or check it later, so I haven't done the part that depends on one. When you want it done, ask me plainly (e.g. \"restart my laptop\").";
+      // The plain part ("my laptop is slow") is planned as usual; the conditional action never is.
+      const planned = act.rest ? ctx.plan(act.rest) : null;
+      if (planned && !planned.text?.includes('?')) return { ...planned, text: [planned.text, text].filter(Boolean).join(' ') };
+      return { text, calls: [], dialogue: kept(req) };
+    }
+    case 'again':
+      if (req.dialogue?.lastRequest || req.dialogue?.pending) return null;
+      return { text: 'What should I do again? Nothing from before is here to repeat, so tell me the request (e.g. "restart my laptop").', calls: [], dialogue: kept(req) };
     case 'mixed': {
       // The request planned as usual; each question answered, nothing offered.
       const planned = ctx.plan(act.request);

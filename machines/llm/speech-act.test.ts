@@ -18,6 +18,13 @@ describe('speech acts', () => {
     'cancel my access request',
     "i asked it to reset my password but i didn't get the email",
     "i don't need admin access, just read on github",
+    'lol my laptop is so slow, can you restart it',
+    'i need github read access for tomorrow',
+    'i need github read access for the day',
+    'give me github read access until tomorrow',
+    'restart my laptop now',
+    'erase everything on my laptop',
+    'alice told me to reset my password',
   ])('%s → a request', (text) => {
     expect(act(text)).toEqual({ act: 'request' });
   });
@@ -49,6 +56,29 @@ describe('speech acts', () => {
     ['if my laptop gets stolen, would you wipe it?', 'question'],
     ["should i wipe alice's laptop?", 'question'],
     ['reset my password, also what happens if you wipe my laptop?', 'mixed'],
+    ['great, another password reset, just what i needed /s', 'joke'],
+    ['reset my password? nah just kidding', 'joke'],
+    ["haha yeah sure, just wipe alice's laptop, that'll fix it 🙄", 'joke'],
+    ['lol wipe everything', 'joke'],
+    ['restart my laptop jk', 'joke'],
+    ['wipe everything', 'bulk'],
+    ['lock all of it', 'bulk'],
+    ['restart my laptop tomorrow morning', 'future'],
+    ['remind me to reset my password on friday', 'future'],
+    ["i'm going to reset my password tomorrow", 'future'],
+    ['i might need vpn access for 8 hours next week', 'future'],
+    ["i'll need github access next week", 'future'],
+    ["restart my laptop unless it's locked", 'conditional'],
+    ['what would you do if i said wipe my laptop', 'question'],
+    ['alice: reset my password', 'quoted'],
+    ['alice wrote: wipe my laptop', 'quoted'],
+    ['msg from sam -> pls restart my laptop', 'quoted'],
+    ['alice asked me to restart my laptop', 'quoted'],
+    ['restart my laptop or reset my password... actually neither', 'retracted'],
+    ['reset my password, forget it', 'retracted'],
+    ['restart my laptop. never mind', 'retracted'],
+    ['again', 'again'],
+    ['again pls', 'again'],
   ])('%s → %s', (text, kind) => {
     expect(act(text).act).toBe(kind);
   });
@@ -66,6 +96,12 @@ describe('speech acts', () => {
     expect(act('my laptop is frozen, should i restart it?')).toMatchObject({ kind: 'advice', action: 'restart', request: 'my laptop is frozen, restart it' });
     expect(act('if my laptop gets stolen, would you wipe it?')).toMatchObject({ action: 'wipe', request: null });
     expect(act("was alice's password reset? if not, reset it")).toMatchObject({ kind: 'past', action: 'password', request: expect.stringContaining("alice's password") });
+  });
+
+  test('a conditional part is left out; the plain part is kept', () => {
+    expect(act("my laptop is slow. if it's still slow tomorrow, restart it")).toEqual({ act: 'conditional', rest: 'my laptop is slow.' });
+    expect(act('what would you do if i said wipe my laptop')).toMatchObject({ kind: 'hypothetical', action: 'wipe', request: null });
+    expect(act('if possible, restart my laptop')).toEqual({ act: 'request' });
   });
 
   test("a relation of a named person is a description, not that person", () => {

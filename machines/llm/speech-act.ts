@@ -36,6 +36,14 @@ export type SpeechAct =
   | { act: 'either' }
   /** "reset the password for all interns": a group, not one person. */
   | { act: 'bulk' }
+  /** "reset my password? nah just kidding", "lol wipe everything", "… /s": a joke or sarcasm, not a request. */
+  | { act: 'joke' }
+  /** "restart my laptop tomorrow morning", "remind me to reset my password on friday": later, not now. */
+  | { act: 'future' }
+  /** "if it's still slow tomorrow, restart it", "restart it unless it's locked": `rest` is the message without that part. */
+  | { act: 'conditional'; rest: string }
+  /** A bare "again": planned as usual when the thread has something to repeat, asked about otherwise. */
+  | { act: 'again' }
   /**
    * A question about an action or an imagined one: explained, and (for a target the message names) offered.
    * `request` is the action as an imperative, for the offer; null when there is nothing to offer.
@@ -204,8 +212,18 @@ function relayed(text: string): SpeechAct | null {
 
 const QUOTE = /\b([\p{L}\p{N}._-]+)\s+(?:said|says|wrote|writes|asked|asks|texted|messaged|emailed|told me)\s*[:,]?\s*"([^"]{2,300})"/u;
 
+/** Unquoted: "alice: reset my password", "alice wrote: wipe my laptop", "msg from sam -> pls restart my laptop", "alice asked me to restart my laptop". */
+const QUOTE_BARE = [
+  /^@?([\p{L}\p{N}._-]+)\s*:\s+(.{2,300})$/u,
+  /\b@?([\p{L}\p{N}._-]+)\s+(?:said|says|wrote|writes|texted|messaged|emailed|dm'?d|slacked|asked)(?:\s+me)?\s*(?::|->|—|-)\s*(.{2,300})$/u,
+  /\b(?:msg|message|text|dm|email|note|slack)\s+from\s+@?([\p{L}\p{N}._-]+)\s*(?::|->|—|-|said|says)\s*(.{2,300})$/u,
+  /^@?([\p{L}\p{N}._-]+)\s+(?:asked|wants|wanted|begged|needs|needed)\s+me\s+to\s+(.{2,300})$/u,
+];
+const NOT_SPEAKER = new Set('i me it that this note ps fyi update re subject also and so but reason why'.split(' '));
+
 function quoted(text: string): SpeechAct | null {
-  const m = QUOTE.exec(text);
+  let m = QUOTE.exec(text);
+  if (!m) for (const re of QUOTE_BARE) if ((m = re.exec(text)) && !NOT_SPEAKER.has(m[1]!) && !VERB.test(m[1]!)) break; else m = null;
   if (!m) return null;
   const quote = m[2]!;
   const verb = VERBS_G.exec(quote);
@@ -237,6 +255,7 @@ const NOT_GROUP = new Set('hours days weeks minutes times things tickets systems
 
 function bulk(text: string): boolean {
   if (!VERB.test(text)) return false;
+  if (/\b(?:wipe|erase|lock|restart|reboot|reset)\s+(?:everything(?!\s+(?:on|from|in|off|of)\b)|everyone|everybody|all of (?:it|them)|all(?= *[.!?]*$))/.test(text)) return true;
   const m = GROUP_PLURAL.exec(text);
   return !!m && !NOT_GROUP.has((m[1] ?? m[2])!);
 }
@@ -291,6 +310,49 @@ function mixed(text: string): SpeechAct | null {
   return asked.length && asks.length ? { act: 'mixed', request: asks.join('. '), questions: asked } : null;
 }
 
+// ---- jokes, later, conditions ---------------------------------------------------------------------------
+
+/** "/s", "jk", "just kidding", "🙄", "nah" taking the request back, "just what I needed", "lol/haha … wipe". */
+const JOKE =
+  /(?:^|\s)\/s[\s.!]*$|\bj\/?k\b|\b(?:just )?kidding\b|🙄|\bnah\b[\s,.!]*(?:$|just kidding|jk|not really|forget it|never ?mind)|\bjust what i (?:needed|wanted)\b|\b(?:lol|lmao|haha+|hehe+)\b[^.?!]*\b(?:wipe|erase)\b|\b(?:wipe|erase)\b[^.?!]*\b(?:lol|lmao|haha+)\b/u;
+
+const DAY = '(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)';
+/** A time that is not now; "for tomorrow", "for the day", "until tomorrow" are durations (taken out first). */
+const LATER = new RegExp(
+  `\\b(?:tomorrow|tonight|later (?:today|on|tonight)|next (?:week|month|year|time|${DAY})|(?:on|this|next|by) ${DAY}|${DAY} (?:morning|afternoon|evening|night)|this (?:evening|afternoon|weekend)|over the weekend|in (?:a |an |\\d+ |a few |two |three )(?:minutes?|hours?|days?|weeks?)|at \\d{1,2}(?::\\d\\d)? ?(?:am|pm)?\\b|remind me|schedule[ds]?|i'?m (?:going to|gonna)|i am going to)\\b`,
+);
+const DURATION = new RegExp(`\\b(?:for|until|till|til|through|thru|up to|expir\\w*|ends?)\\s+(?:the rest of\\s+)?(?:tomorrow(?: (?:morning|evening|night))?|the day|today|tonight|the week|${DAY}|next (?:week|${DAY}))\\b`, 'g');
+
+function future(text: string): boolean {
+  return LATER.test(text.replace(DURATION, ' '));
+}
+
+const IF_EXCEPT = '(?!\\s+(?:possible|you can|you could|you have|you don\'?t mind|it\'?s (?:not too much|ok|okay|possible|no trouble)|that\'?s (?:ok|okay|possible|fine)|needed|necessary|you\'?re able|not too|convenient|you get a chance|not|so)\\b)';
+const CONDITION_PART = new RegExp(
+  `^(?:and\\s+|but\\s+|then\\s+|so\\s+)?(?:if|when|once|in case)\\b${IF_EXCEPT}[^,]*,\\s*(?:then\\s+)?(?:please\\s+|pls\\s+|just\\s+|go ahead and\\s+)*(?:wipe|erase|lock|restart|reboot|reset|give|grant)\\b|\\b(?:wipe|erase|lock|restart|reboot|reset|give|grant)\\b[^.?!]*\\b(?:unless|only if|as soon as|once|if|in case)\\b${IF_EXCEPT}\\s+(?:it|it'?s|i|i'?m|she|he|they|my|the|[a-z]+'s|still|there|nothing)\\b`,
+);
+
+function conditional(text: string): SpeechAct | null {
+  const parts = text.split(/(?<=[.;!?])\s+/).map((p) => p.trim()).filter(Boolean);
+  const cond = parts.filter((p) => CONDITION_PART.test(p));
+  if (!cond.length) return null;
+  return { act: 'conditional', rest: parts.filter((p) => !cond.includes(p)).join(' ') };
+}
+
+/** "…, forget it", "… actually neither", "…. never mind" at the end: the message takes itself back. */
+const TRAILING_RETRACT =
+  /(?:[,.;!?—–-]|\.\.\.|\s)\s*(?:(?:actually|oh|hmm+|um+|ok|okay|wait|no|so)[,.]?\s+)*(?:neither(?: of them| one)?|none of (?:it|that|them)|never ?mind|nvm|forget (?:it|that|about it|all that)|scratch that|don'?t bother|ignore (?:that|me|it))[\s.!?]*$/;
+
+function trailingRetraction(text: string): boolean {
+  const m = TRAILING_RETRACT.exec(text);
+  if (!m || m.index === 0) return false;
+  const before = text.slice(0, m.index);
+  return VERB.test(before) || !!actionIn(before);
+}
+
+/** "what would you do if i said wipe my laptop": a question about what Sentinel would do, not a request. */
+const WOULD_DO = /\bwhat would (?:you|sentinel) do\b|\bif i (?:said|told you|asked you|say|tell you|typed|wrote)\b/;
+
 // ---- the one entry point ---------------------------------------------------------------------------------
 
 export interface SpeechContext {
@@ -302,17 +364,24 @@ export interface SpeechContext {
 
 /** What the message does with the action it mentions; `request` unless one of the acts above is plain. */
 export function classifySpeechAct(text: string, ctx: SpeechContext = {}): SpeechAct {
+  if (/^(?:(?:do it|do that|try|same thing|once more)\s+)?again(?:\s+(?:pls|please|plz|thanks|thx))?[\s.!?]*$/.test(text)) return { act: 'again' };
   const revokes = revocation(text, ctx.systems ?? []);
   if (!VERB.test(text) && !actionIn(text) && !revokes) return { act: 'request' };
+  if (JOKE.test(text)) return { act: 'joke' };
+  if (trailingRetraction(text)) return { act: 'retracted' };
+  const action = actionIn(text);
+  if (action && WOULD_DO.test(text)) return { act: 'question', kind: 'hypothetical', action, request: null };
   return (
     correction(text) ??
     (revokes ? { act: 'revocation' as const } : null) ??
     (UNLOCK.test(text) ? { act: 'unlock' as const } : null) ??
+    narration(text) ??
     quoted(text) ??
     relayed(text) ??
-    narration(text) ??
     mixed(text) ??
     question(text) ??
+    conditional(text) ??
+    (future(text) ? { act: 'future' as const } : null) ??
     (eitherOr(text, ctx.isName ?? (() => false)) ? { act: 'either' as const } : null) ??
     (bulk(text) ? { act: 'bulk' as const } : null) ?? { act: 'request' }
   );
