@@ -195,11 +195,18 @@ describe('only requests are acted on (CLI)', () => {
       nothing(r);
       expect(r.reply).toMatch(reply);
     }
+    // "again" after a request offers that request again, never a password reset.
+    cli(db, 'alice', 'j-again', 'restart my laptop');
+    const again = cli(db, 'alice', 'j-again', 'again');
+    nothing(again);
+    expect(again.reply).toMatch(/Do you want me to restart LAPTOP-ALICE-01\? \(yes \/ no\)/);
+    expect(cli(db, 'alice', 'j-again', 'yes').executed).toEqual([expect.objectContaining({ tool: 'execute_remote_command', ok: true })]);
+    expect(count(db, "select count(*) n from device_commands where command = 'restart'")).toBe(2);
     // The plain part of a message still runs its diagnostic; the conditional restart does not.
     const slow = cli(db, 'alice', 'j-slow', "my laptop is slow. if it's still slow tomorrow, restart it");
     expect(slow.proposals.map((p) => p.tool)).toEqual(['run_device_diagnostic']);
     expect(slow.reply).toMatch(/can't wait for a condition/);
-    expect(count(db, 'select count(*) n from device_commands')).toBe(0);
+    expect(count(db, 'select count(*) n from device_commands')).toBe(2);
     expect(count(db, 'select count(*) n from password_resets')).toBe(0);
     expect(count(db, 'select count(*) n from approvals')).toBe(0);
     // Still requests: a joke word beside a plain ask, a duration, "now".

@@ -145,9 +145,13 @@ export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan 
       if (planned && !planned.text?.includes('?')) return { ...planned, text: [planned.text, text].filter(Boolean).join(' ') };
       return { text, calls: [], dialogue: kept(req) };
     }
-    case 'again':
-      if (req.dialogue?.lastRequest || req.dialogue?.pending) return null;
-      return { text: 'What should I do again? Nothing from before is here to repeat, so tell me the request (e.g. "restart my laptop").', calls: [], dialogue: kept(req) };
+    case 'again': {
+      // The thread's last request, offered for a yes (never run straight from one word); nothing to repeat: asked.
+      const last = req.dialogue?.lastRequest;
+      const offered = last ? offer(last, ctx) : null;
+      if (offered) return offered;
+      return { text: 'What should I do again? Tell me the request in words (e.g. "restart my laptop").', calls: [], dialogue: kept(req) };
+    }
     case 'mixed': {
       // The request planned as usual; each question answered, nothing offered.
       const planned = ctx.plan(act.request);
