@@ -1,7 +1,7 @@
 import { pendingApprovals } from '../../db/approvals';
 import { recentMessages } from '../../db/messages';
 import { describeCall } from '../../tools/registry';
-import { askedToConfirm, typedConfirmation, whichConfirmation, type Confirmable } from '../llm/confirmation';
+import { askedToConfirm, isTypedConfirmation, typedConfirmation, whichConfirmation, type Confirmable } from '../llm/confirmation';
 import type { ProposeInput } from '../agent';
 import { afterPersist, type AgentDeps } from '../deps';
 import { boundPlan } from '../llm/plan-bounds';
@@ -82,10 +82,21 @@ function confirmableBy(deps: AgentDeps, input: ProposeInput): Confirmable[] {
     .map((a) => ({ id: a.id, what: describeCall(a.tool, JSON.parse(a.args)) ?? a.tool }));
 }
 
+/** A confirmation waiting in this thread for someone other than the requester, if any. */
+function othersConfirmationIn(deps: AgentDeps, input: ProposeInput): string | null {
+  const now = deps.now();
+  return pendingApprovals(deps.db, input.conversationId).find((a) => a.required === 'requester' && a.requester !== input.requester.id && a.expiresAt > now)?.id ?? null;
+}
+
 export async function propose(deps: AgentDeps, input: ProposeInput, signal: AbortSignal): Promise<Plan> {
   // Someone joining another person's conversation gets neither its memory nor its messages: their "yes"
   // or "mine" answers nothing of the other person's, and the other person's words are not theirs to file.
   const joined = isSomeoneElses(input.dialogue, input.requester.id);
+  // Their "yes, confirm" to the confirmation someone else was asked for: told so, not left guessing.
+  const othersConfirmation = joined && isTypedConfirmation(input.message) ? othersConfirmationIn(deps, input) : null;
+  if (othersConfirmation) {
+    return { text: `Request ${othersConfirmation} isn't waiting for a confirmation from you: only the person who asked can confirm it, while it is still waiting.`, calls: [], dialogue: input.dialogue ?? null };
+  }
   const plan = await proposeWith(deps, { ...input, dialogue: dialogueFor(input.dialogue, input.requester.id) }, joined, signal);
   return dialogueAfter(plan, input.requester.id, input.dialogue);
 }
