@@ -143,3 +143,14 @@ export function scheduledGrant(db: Db, grantId: number): GrantScheduleRow | null
 export function grantScheduleRows(db: Db): GrantScheduleRow[] {
   return db.select().from(grantSchedule).orderBy(asc(grantSchedule.grantId)).all();
 }
+
+/** A user's grants that have ended (revoked, or due to be), the most recent first: "extend my access" after the end. */
+export function endedGrants(db: Db, userId: string, now: number, limit: number): Array<{ system: string; level: GrantScheduleRow['level']; grantedAt: number; endsAt: number }> {
+  return db.$client
+    .prepare(
+      `SELECT system, level, granted_at AS grantedAt, COALESCE(MIN(revoked_at, revoke_at), revoke_at) AS endsAt
+         FROM grant_schedule WHERE user_id = ? AND (revoked_at IS NOT NULL OR revoke_at <= ?)
+        ORDER BY endsAt DESC LIMIT ?`,
+    )
+    .all(userId, now, limit) as Array<{ system: string; level: GrantScheduleRow['level']; grantedAt: number; endsAt: number }>;
+}

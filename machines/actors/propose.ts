@@ -13,6 +13,7 @@ import type { DialogueState, Plan } from '../types';
 import type { Actor } from '../../policies/types';
 import { valueOr } from '../../tools/backends/types';
 import { dialogueAfter, dialogueFor, isSomeoneElses } from '../dialogue-owner';
+import { endedGrants } from '../../db/grant-schedule';
 
 export async function requesterProfile(deps: AgentDeps, requester: Actor): Promise<RequesterProfile> {
   const devices = valueOr(await deps.backends.mdm.listByOwner(requester), []);
@@ -64,13 +65,7 @@ async function requesterGrants(deps: AgentDeps, requester: Actor): Promise<Reque
     until: utcTime(g.endsAt),
   });
   const inForce = valueOr(await deps.backends.access.activeGrants(requester.id, now), []).map((g) => shape({ ...g, endsAt: g.expiresAt }, true));
-  const ended = deps.db.$client
-    .prepare(
-      `SELECT system, level, granted_at AS grantedAt, COALESCE(MIN(revoked_at, revoke_at), revoke_at) AS endsAt
-         FROM grant_schedule WHERE user_id = ? AND (revoked_at IS NOT NULL OR revoke_at <= ?)
-        ORDER BY endsAt DESC LIMIT 3`,
-    )
-    .all(requester.id, now) as Array<{ system: string; level: RequesterGrant['level']; grantedAt: number; endsAt: number }>;
+  const ended = endedGrants(deps.db, requester.id, now, 3);
   return [...inForce, ...ended.map((g) => shape(g, false))];
 }
 
