@@ -10,7 +10,8 @@ export type OutboxKind = OutboxRow['kind'];
 
 /** What a settled turn asks a transport to show. */
 export type OutboxItem =
-  | { kind: 'reply'; key: string; conversationId: string; body: { text: string; approvals: string[] } }
+  /** `turn`: the conversation's turn it answers (absent on rows written before it was recorded). */
+  | { kind: 'reply'; key: string; conversationId: string; body: { text: string; approvals: string[]; turn?: number } }
   | { kind: 'approval_cards'; key: string; conversationId: string; body: { approval: string; channelOnly?: boolean } }
   | { kind: 'card_update'; key: string; conversationId: string; body: { approval: string } }
   /** For the IT admins, not a conversation (`conversationId` is ADMIN_NOTICES): a budget reached. `requester` is never told. */

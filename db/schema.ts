@@ -96,7 +96,28 @@ export const turnLeases = sqliteTable('turn_leases', {
   conversationId: text('conversation_id').primaryKey(),
   owner: text('owner').notNull(),
   expiresAt: integer('expires_at').notNull(),
+  /** Whose request the running turn is (directory id): only they may stop it, from any process. */
+  requester: text('requester'),
+  /** Set by whoever stopped the running turn (Stop pressed where another process runs it); cleared with the next turn. */
+  stopRequestedBy: text('stop_requested_by'),
 });
+
+/**
+ * Answers a transport showed while their turn ran (a Slack message streamed into: tool calls as tasks,
+ * the summary as an LLM writes it), recorded as soon as the message exists, so the turn's reply is written
+ * over that message (not posted under it) by whichever process delivers it, after a restart too.
+ */
+export const replyStreams = sqliteTable(
+  'reply_streams',
+  {
+    conversationId: text('conversation_id').notNull(),
+    turn: integer('turn').notNull(),
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.turn] })],
+);
 
 /**
  * Everything a settled turn has to show people (thread replies, approval cards, card updates), written

@@ -39,7 +39,7 @@ export interface AgentDeps {
   /** Fault injection for the crash tests; a no-op unless SENTINEL_CRASH_AT is set. */
   crash: (point: CrashPoint) => void;
   /** Told what a turn is doing (for a transport's status line); supplied by the runner. Never stored. */
-  step?: (step: TurnStep) => void;
+  step?: (step: TurnStepBody) => void;
   /** Whether the person stopped this conversation's running turn (Slack's Stop, "stop"); supplied by the runner. */
   turnStopped?: (conversationId: string) => boolean;
 }
@@ -47,13 +47,24 @@ export interface AgentDeps {
 /** What an action not run because its turn was stopped reports (code-written, like every not-run action). */
 export const STOPPED_BEFORE_RUN = 'Not run: you stopped this request before it started. Nothing was changed.';
 
-/** What a running turn is doing now: reading the request (the LLM proposes), running a tool, or done. */
-export type TurnStep =
+/** What a running turn is doing now, as its emitters say it (the runner adds the turn's number). */
+export type TurnStepBody =
   | { conversationId: string; step: 'reading' }
-  | { conversationId: string; step: 'running'; tool: string; args: Record<string, unknown> }
+  /** Policy let these actions through (allowed or approved): they run next, in this order. */
+  | { conversationId: string; step: 'executing'; actions: { key: string; tool: string; args: Record<string, unknown> }[] }
+  | { conversationId: string; step: 'running'; key: string; tool: string; args: Record<string, unknown> }
+  /** One action is over: it ran (ok or not), or was not run (stopped, re-check failed, in doubt). */
+  | { conversationId: string; step: 'ran'; key: string; tool: string; args: Record<string, unknown>; ok: boolean }
   /** A piece of the reply as an LLM writes it (providers that stream): a preview, the reply comes with the turn. */
   | { conversationId: string; step: 'writing'; text: string }
   | { conversationId: string; step: 'ended' };
+
+/**
+ * What a running turn is doing now: reading the request (the LLM proposes), running its actions, writing
+ * the reply, or done. `turn` is the conversation's turn number (the outbox reply of that turn carries it
+ * too), so a transport can tie what it showed while the turn ran to the reply that settles it.
+ */
+export type TurnStep = TurnStepBody & { turn: number };
 
 export const MAX_PROPOSALS_PER_TURN = 5;
 export const MAX_MESSAGE_CHARS = 4000;

@@ -20,7 +20,7 @@ import { recheckApproval } from './actors/recheck';
 import { sweepGrants, type GrantSweepResult } from './grant-sweeper';
 import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from './approvers';
 import { summarize } from './actors/summarize';
-import { MAX_MESSAGE_CHARS, type AgentDeps, type TurnStep } from './deps';
+import { MAX_MESSAGE_CHARS, type AgentDeps, type TurnStep, type TurnStepBody } from './deps';
 import { currentRights, directoryActor } from './identity';
 import { ownerIsDead, processOwnerId } from './process-owner';
 import { TurnLostError } from './turn-errors';
@@ -106,7 +106,7 @@ export class ConversationRunner {
   private readonly listeners = new Set<TurnListener>();
   private readonly stepListeners = new Set<StepListener>();
   /** The turn each conversation is running in this process, and whose it is, for stopTurn(). */
-  private readonly running = new Map<string, { stop: AbortController; requester: string | null }>();
+  private readonly running = new Map<string, { stop: AbortController; requester: string | null; turn: number }>();
   /** This process's name on the leases it holds. */
   readonly owner = processOwnerId();
   private readonly leaseMs: number;
@@ -220,7 +220,9 @@ export class ConversationRunner {
     return () => this.stepListeners.delete(listener);
   }
 
-  private step(s: TurnStep): void {
+  private step(body: TurnStepBody): void {
+    if (!this.stepListeners.size) return;
+    const s: TurnStep = { ...body, turn: this.running.get(body.conversationId)?.turn ?? 0 };
     for (const listener of this.stepListeners) {
       try {
         listener(s);
@@ -567,7 +569,7 @@ export class ConversationRunner {
     if (c.reply) {
       const text = recovering ? `${RECOVERED_PREFIX}${c.reply}` : c.reply;
       const waiting = c.approvals.filter((a) => a.status === 'pending').map((a) => a.id);
-      items.push({ kind: 'reply', key: `reply:${conversationId}:${version}`, conversationId, body: { text, approvals: waiting } });
+      items.push({ kind: 'reply', key: `reply:${conversationId}:${version}`, conversationId, body: { text, approvals: waiting, turn: c.turn } });
     }
     return items;
   }
@@ -582,7 +584,7 @@ export class ConversationRunner {
     let prev = actor.getSnapshot();
     let failure: unknown = null;
     let recovering = false;
-    const turn = { stop: new AbortController(), requester: event?.requester.id ?? actor.getSnapshot().context.requester?.id ?? null };
+    const turn = { stop: new AbortController(), requester: event?.requester.id ?? actor.getSnapshot().context.requester?.id ?? null, turn: actor.getSnapshot().context.turn };
     this.running.set(conversationId, turn);
 
     const persist = (next: Snapshot) => {
@@ -617,7 +619,11 @@ export class ConversationRunner {
           enqueueHomeRefresh(db, homeAudience(c), Date.now());
         }
       });
+      turn.turn = next.context.turn;
       if (newTurn && next.value === 'proposing') this.step({ conversationId, step: 'reading' });
+      if (next.value === 'executing' && prev.value !== 'executing') {
+        this.step({ conversationId, step: 'executing', actions: next.context.actions.map((a) => ({ key: a.key, tool: a.tool, args: a.args })) });
+      }
       // Settled: said before the outbox shows the reply or a card, so a status line is gone by then.
       if (atRest(next) && !atRest(prev)) this.step({ conversationId, step: 'ended' });
       if (newTurn && next.value === 'proposing') this.deps.crash('turn_stored');
@@ -672,9 +678,9 @@ export class ConversationRunner {
     } finally {
       sub.unsubscribe();
       actor.stop();
-      if (this.running.get(conversationId) === turn) this.running.delete(conversationId);
       // However the turn ended (settled, failed, lost to another process).
       this.step({ conversationId, step: 'ended' });
+      if (this.running.get(conversationId) === turn) this.running.delete(conversationId);
     }
   }
 

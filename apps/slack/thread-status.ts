@@ -39,6 +39,8 @@ export function runningStatus(tool: string, args: Record<string, unknown>): stri
 const NEVER_HERE = new Set(['missing_scope', 'not_allowed_token_type', 'method_not_supported_for_channel_type', 'channel_type_not_supported', 'not_allowed', 'feature_not_enabled', 'unknown_method']);
 
 type Kind = 'dm' | 'channel';
+/** The steps a status line says something about. */
+type Shown = Extract<TurnStep, { step: 'reading' | 'running' }>;
 type Call = { what: 'status'; status: string } | { what: 'session'; status: 'processing' | 'active'; title?: string; initiator?: string };
 
 /**
@@ -61,7 +63,7 @@ export class ThreadStatus {
   private readonly unavailable = { status: new Set<Kind>(), session: new Set<Kind>() };
 
   /** Turns that began less than `afterMs` ago: what they would show, held back until then. */
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; step: Exclude<TurnStep, { step: 'ended' | 'writing' }> }>();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; step: Shown }>();
   /** Method → until when Slack asked us to hold off (a 429's Retry-After). */
   private readonly holdOff = new Map<'status' | 'session', number>();
 
@@ -94,6 +96,8 @@ export class ThreadStatus {
       if (this.showing.delete(s.conversationId)) this.send(s.conversationId, thread, { what: 'status', status: '' });
       return;
     }
+    // The list of actions, and each one's end: the next `running` step (or the turn's end) says what follows.
+    if (s.step === 'executing' || s.step === 'ran') return;
     const held = this.pending.get(s.conversationId);
     if (s.step === 'ended') {
       this.titles.delete(s.conversationId);
@@ -124,7 +128,7 @@ export class ThreadStatus {
     this.show(thread, s);
   };
 
-  private show(thread: SlackThread, s: Exclude<TurnStep, { step: 'ended' | 'writing' }>): void {
+  private show(thread: SlackThread, s: Shown): void {
     const kind = kindOf(thread);
     const held = (what: 'status' | 'session') => this.unavailable[what].has(kind) || (this.holdOff.get(what) ?? 0) > Date.now();
     if (!this.processing.has(s.conversationId) && !held('session')) {

@@ -51,12 +51,17 @@ async function approvalNoLongerHolds(deps: AgentDeps, approvalId: string, reques
 export async function execute(deps: AgentDeps, input: ExecuteInput, signal: AbortSignal): Promise<ExecutedAction[]> {
   await afterPersist(signal);
   const results: ExecutedAction[] = [];
+  // Each action's outcome, kept and told (a transport shows it as a finished task).
+  const finish = (r: ExecutedAction) => {
+    results.push(r);
+    deps.step?.({ conversationId: input.conversationId, step: 'ran', key: r.key, tool: r.tool, args: r.args, ok: r.ok });
+  };
   for (const action of input.actions) {
     const tool = findTool(action.tool);
     const valid = tool?.input.safeParse(action.args);
     if (!tool || !valid?.success) {
       // Only decided, validated actions reach here; anything else is a bug and is refused, not run.
-      results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error: 'This action failed validation and was not run.' } });
+      finish({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error: 'This action failed validation and was not run.' } });
       continue;
     }
     const now = deps.now();
@@ -78,7 +83,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
         claimExecution(db, journalRow, tool.idempotent, now);
         finishExecution(db, action.key, 'failed', output, now);
       });
-      results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output });
+      finish({ key: action.key, tool: action.tool, args: action.args, ok: false, output });
       continue;
     }
     if (action.approvalId && (getExecution(db, action.key)?.status ?? 'planned') === 'planned') {
@@ -91,7 +96,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
           finishExecution(db, action.key, 'failed', { error, not_run: true }, now);
           appendAudit(db, { kind: 'approval_recheck_failed', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId, reason: refusal } }, now);
         });
-        results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error, not_run: true } });
+        finish({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error, not_run: true } });
         continue;
       }
     }
@@ -108,11 +113,11 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       return c;
     });
     if (claim.kind === 'done') {
-      results.push(fromJournal(action, claim.row));
+      finish(fromJournal(action, claim.row));
       continue;
     }
     if (claim.kind === 'in_doubt') {
-      results.push({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error: IN_DOUBT_MESSAGE }, inDoubt: true });
+      finish({ key: action.key, tool: action.tool, args: action.args, ok: false, output: { error: IN_DOUBT_MESSAGE }, inDoubt: true });
       continue;
     }
 
@@ -130,7 +135,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
     if (!durable) {
       result = { ok: false, error: 'I could not record this action safely, so I did not run it. Please try again, or ask IT.' };
     } else {
-      deps.step?.({ conversationId: input.conversationId, step: 'running', tool: action.tool, args: action.args });
+      deps.step?.({ conversationId: input.conversationId, step: 'running', key: action.key, tool: action.tool, args: action.args });
       try {
         result = await tool.run(valid.data, {
           backends: deps.backends,
@@ -154,7 +159,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       appendAudit(db, { kind: 'execution_finished', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, ok: result.ok, output } }, finishedAt);
     });
     deps.crash('result_stored');
-    results.push({ key: action.key, tool: action.tool, args: action.args, ok: result.ok, output });
+    finish({ key: action.key, tool: action.tool, args: action.args, ok: result.ok, output });
   }
   return results;
 }
