@@ -1,4 +1,4 @@
-import { enqueueHomeRefresh, HOME_VIEWERS, markSent, settleAndClaim } from '../db/outbox';
+import { approversOf, enqueueHomeRefresh, markSent, settleAndClaim } from '../db/outbox';
 import { openSentinel } from './support/harness';
 import { runEntryAsync } from './support/processes';
 import { APPROVALS_CHANNEL, PEOPLE, slackFixture, type SlackFixture } from './support/slack-fixture';
@@ -40,11 +40,31 @@ describe('Home tabs are redrawn through the outbox when what they show changes, 
     await shows(fx, PEOPLE.alice.id, /✅ approved · grant alice read access to github/);
     await shows(fx, PEOPLE.alice.id, /\*github\* read until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(publishes()).toBeGreaterThan(before);
-    // Queued by the CLI, in its transaction: the requester, the decider, every open Home; all sent by the app.
+    // Queued by the CLI, in its transaction: the requester, the decider, the request's approvers; all sent by the app.
     await fx.slack.waitFor(() => (refreshes(fx).every((x) => x.status === 'sent') ? true : undefined));
-    expect(new Set(refreshes(fx).map((x) => x.user))).toEqual(new Set(['alice', 'sam', HOME_VIEWERS]));
+    expect(new Set(refreshes(fx).map((x) => x.user))).toEqual(new Set(['alice', 'sam', approversOf(id)]));
     // The intern never opened Home and was not concerned: nothing is drawn for them.
     expect(fx.slack.state.views.has(PEOPLE.intern.id)).toBe(false);
+  });
+
+  test("a new request reaches every approver's Home, opened lately or never, and leaves the others' once one decides", async () => {
+    f = await slackFixture();
+    const fx = f;
+    // Nobody opened Home: the approvers (sam, cto) are drawn because the request is theirs to answer.
+    const m = fx.slack.dm(PEOPLE.alice.id, 'I need read access to github for 8 hours');
+    await fx.slack.replies(m.channel, m.ts);
+    const { id } = await fx.slack.waitFor(() => fx.sentinel.database.sqlite.prepare("select id from approvals where status = 'pending'").get() as { id: string } | undefined);
+    await shows(fx, PEOPLE.sam.id, new RegExp(`Waiting for you \\(1\\)[^]*${id}`));
+    await shows(fx, PEOPLE.cto.id, new RegExp(`Waiting for you \\(1\\)[^]*${id}`));
+
+    const r = await cli(fx, ['--as', 'sam', '--json', '--approve', id]);
+    expect(r.code).toBe(0);
+    // cto never touched it, and no process saw cto open Home: it is gone from their list all the same.
+    await shows(fx, PEOPLE.cto.id, /Waiting for you \(0\)/);
+    expect(homeText(fx, PEOPLE.cto.id)).not.toContain(id);
+    // Not an approver of it, and not concerned: nothing drawn for the intern; the requester is no approver of her own request.
+    expect(fx.slack.state.views.has(PEOPLE.intern.id)).toBe(false);
+    expect(homeText(fx, PEOPLE.alice.id)).not.toMatch(/Waiting for you \(1\)/);
   });
 
   test('a ticket opened through the CLI shows on the requester’s open Home', async () => {
@@ -64,9 +84,9 @@ describe('home_refresh rows are coalesced per person', () => {
     try {
       const db = s.database.db;
       const pending = () => s.database.sqlite.prepare("select conversation_id c from outbox where kind = 'home_refresh' and status = 'pending' order by c").all();
-      enqueueHomeRefresh(db, ['alice', 'alice', HOME_VIEWERS, null], 1);
+      enqueueHomeRefresh(db, ['alice', 'alice', approversOf('A1'), null], 1);
       enqueueHomeRefresh(db, ['alice', 'sam'], 2);
-      expect(pending()).toEqual([{ c: 'home:*' }, { c: 'home:alice' }, { c: 'home:sam' }]);
+      expect(pending()).toEqual([{ c: 'home:alice' }, { c: 'home:approvers:A1' }, { c: 'home:sam' }]);
       // Claimed (being drawn, possibly from what was read before the next change): the next change queues another.
       const claimed = settleAndClaim(db, 'me', Date.now(), [], 60_000, 10);
       expect(claimed).toHaveLength(3);

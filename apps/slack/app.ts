@@ -168,7 +168,6 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
       await status.idle();
       await streamed.idle();
       unsubscribe();
-      await home.idle();
       await deliverer.wake();
       await deliverer.stop();
     },
