@@ -33,6 +33,8 @@ export interface ContractWorld {
   };
   /** Makes the backend's next calls fail as a vendor would (401, 429 without end, 503…). */
   failWith?(kind: 'forbidden' | 'rate_limited' | 'unavailable'): void;
+  /** Ends what failWith started: the backend answers again. */
+  heal?(): void;
   /** Every secret the world's configuration holds: none may appear in an error. */
   secrets?: string[];
   close(): Promise<void>;
@@ -214,6 +216,40 @@ export function describeBackendContract(name: string, makeWorld: () => Promise<C
         expect(swept.revoked.map((x) => x.id)).toEqual([grant.id]);
         expect(swept.failed).toBe(0);
         expect(value(await a.activeGrants(f.userId, T0 + HOUR))).toEqual([]);
+      });
+
+      test('revoke ends one grant now, answers a repeat as it is, leaves another grant of the same access in force, and knows no unknown grant', async () => {
+        const a = w.backends.access;
+        const f = w.access;
+        if (!a || !f) return;
+        const base = { userId: f.userId, system: f.system, level: 'read' as const, reason: 'contract', grantedAt: T0 };
+        const first = value(await a.grant({ ...base, expiresAt: T0 + 2 * HOUR }, 'contract-revoke-1'));
+        const second = value(await a.grant({ ...base, expiresAt: T0 + 4 * HOUR }, 'contract-revoke-2'));
+        const ended = value(await a.revoke(first.id, T0 + HOUR));
+        expect(ended).toMatchObject({ id: first.id, userId: f.userId, system: f.system });
+        expect(ended?.revokedAt).not.toBeNull();
+        // Idempotent: the scheduler may call again after a crash; the answer is the grant as revoked.
+        const again = value(await a.revoke(first.id, T0 + HOUR + 1));
+        expect(again).toMatchObject({ id: first.id });
+        expect(again?.revokedAt).not.toBeNull();
+        // The other grant of the same access is still in force (Okta: the group membership stays).
+        expect(value(await a.activeGrants(f.userId, T0 + HOUR + 2)).map((x) => x.id)).toEqual([second.id]);
+        expect(value(await a.hasSystem(f.system))).toBe(true);
+        expect(value(await a.revoke(987_654_321, T0 + HOUR))).toBeNull();
+        value(await a.revoke(second.id, T0 + HOUR + 3));
+        expect(value(await a.activeGrants(f.userId, T0 + HOUR + 4))).toEqual([]);
+      });
+
+      failing('a refused revocation is a coded error and leaves the grant in force', async () => {
+        const a = w.backends.access;
+        const f = w.access;
+        if (!a || !f || !w.failWith) return;
+        const grant = value(await a.grant({ userId: f.userId, system: f.system, level: 'read', reason: 'contract', grantedAt: T0, expiresAt: T0 + 2 * HOUR }, 'contract-revoke-3'));
+        w.failWith('unavailable');
+        expectError(await a.revoke(grant.id, T0 + HOUR), 'unavailable', w.secrets);
+        if (!w.heal) return;
+        w.heal();
+        expect(value(await a.activeGrants(f.userId, T0 + HOUR)).map((x) => x.id)).toEqual([grant.id]);
       });
 
       failing('failures are coded errors', async () => {

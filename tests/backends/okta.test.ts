@@ -21,6 +21,7 @@ describeBackendContract(
         okta.clearFailures();
         okta.fail({ status: { forbidden: 401, rate_limited: 429, unavailable: 503 }[kind], times: Infinity });
       },
+      heal: () => okta.clearFailures(),
       secrets: [okta.token],
       async close() {
         adapter.database.close();
