@@ -20,6 +20,8 @@ export type AuditKind =
   | 'directory_synced'
   | 'grant_revoked'
   | 'grant_revoke_failed'
+  | 'grant_revoke_stuck'
+  | 'grant_revoke_unstuck'
   | 'grant_expiry_warned'
   | 'budget_reached'
   | 'budget_notice'

@@ -68,6 +68,26 @@ export function endedNotice(g: NoticeGrant): string {
   return `${whose(g)} ${g.level} access to ${g.system} has ended.`;
 }
 
+/**
+ * After this many failed revocations in a row (due time, next sweep, a minute later: about three
+ * minutes) the IT admins are told, once, that access which should have ended has not: retrying alone
+ * can go on for hours while the person keeps the access.
+ */
+export const TELL_ADMINS_AFTER_FAILURES = 3;
+
+/** For the IT admins: access that should have ended is still there, and why. */
+export function revokeStuckNotice(g: NoticeGrant & { userName?: string | null }, failures: number, lastError: string, nextAttemptAt: number): string {
+  return (
+    `Access that should have ended is still in place: ${g.userName || g.userId}'s ${g.level} access to ${g.system} was due to end at ${utcClock(g.revokeAt)} UTC, ` +
+    `and removing it has failed ${failures} times (last: ${lastError}). Sentinel keeps trying (next at ${utcClock(nextAttemptAt)} UTC); remove it by hand if it must end now.`
+  );
+}
+
+/** For the IT admins, after they were told it was stuck: it is done now. */
+export function revokeUnstuckNotice(g: NoticeGrant & { userName?: string | null }, attempts: number): string {
+  return `Resolved: ${g.userName || g.userId}'s ${g.level} access to ${g.system} has now been removed (after ${attempts} attempts).`;
+}
+
 const LEVELS = ['read', 'write', 'admin'];
 
 /**

@@ -1,10 +1,10 @@
 import { appendAudit } from '../db/audit';
 import { claimDueRevocations, dueWarnings, markRevoked, markRevokeFailed, markWarned, scheduleGrants, unscheduledGrants, type GrantScheduleRow } from '../db/grant-schedule';
-import { enqueueHomeRefresh, enqueueOutbox } from '../db/outbox';
+import { ADMIN_NOTICES, enqueueHomeRefresh, enqueueOutbox } from '../db/outbox';
 import { transact } from '../db/transact';
 import type { BackendResult, Grant } from '../tools/backends/types';
 import type { AgentDeps } from './deps';
-import { coveredBy, endedNotice, retryDelayMs, warnAtFor, warningNotice, warningStillUseful } from './grant-schedule';
+import { coveredBy, endedNotice, retryDelayMs, revokeStuckNotice, revokeUnstuckNotice, TELL_ADMINS_AFTER_FAILURES, warnAtFor, warningNotice, warningStillUseful } from './grant-schedule';
 import { ownerIsDead } from './process-owner';
 
 export type GrantSweepDeps = Pick<AgentDeps, 'db' | 'backends' | 'logger' | 'now' | 'outboxFor'>;
@@ -79,6 +79,27 @@ async function noticeFor(deps: GrantSweepDeps, row: GrantScheduleRow) {
 }
 const auditFields = (row: GrantScheduleRow) => ({ grant: row.grantId, user: row.userId, system: row.system, level: row.level });
 
+/** The grantee's name as the directory gives it (admins read names, not Okta ids); null when it cannot say. */
+async function nameOf(deps: GrantSweepDeps, userId: string): Promise<string | null> {
+  try {
+    const found = await deps.backends.directory.find(userId);
+    return found.ok ? (found.value?.name ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Tells the IT admins about a revocation that keeps failing, and again once it went through: outbox
+ * `admin_notice` items under keys that make each once (the attempt count that triggers them is read and
+ * bumped in the same transaction), audited, whatever transport delivers them. Inside the caller's transaction.
+ */
+function tellAdmins(deps: GrantSweepDeps, row: GrantScheduleRow, what: 'revoke_stuck' | 'revoke_unstuck', text: string, at: number): void {
+  const key = `grant:${row.grantId}:${what}`;
+  enqueueOutbox(deps.db, [{ kind: 'admin_notice', key, conversationId: ADMIN_NOTICES, body: { text, requester: row.requester ?? row.userId } }], Date.now());
+  appendAudit(deps.db, { kind: what === 'revoke_stuck' ? 'grant_revoke_stuck' : 'grant_revoke_unstuck', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), key, to: 'admins', text } }, at);
+}
+
 /** Writes a notice into the grant's thread, when a transport delivers that thread from the outbox. Inside the caller's transaction. */
 function notify(deps: GrantSweepDeps, row: GrantScheduleRow, what: 'warned' | 'ended', text: string): boolean {
   if (!row.conversationId || !deps.outboxFor?.(row.conversationId)) return false;
@@ -151,9 +172,12 @@ async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, clai
       const next = at + retryDelayMs(failures);
       const { code, backend, detail } = result.error;
       logger.warn({ grant: row.grantId, backend, code, detail, attempt: failures, nextAttemptAt: new Date(next).toISOString() }, 'could not revoke an expired access grant; will retry');
+      const lastError = `${backend} ${code}: ${result.error.message}`;
+      const stuck = failures === TELL_ADMINS_AFTER_FAILURES ? revokeStuckNotice({ ...row, userName: await nameOf(deps, row.userId) }, failures, lastError, next) : null;
       transact(db, () => {
-        if (!markRevokeFailed(db, row.grantId, opts.owner, `${backend} ${code}: ${result.error.message}`, next)) return;
+        if (!markRevokeFailed(db, row.grantId, opts.owner, lastError, next)) return;
         appendAudit(db, { kind: 'grant_revoke_failed', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), attempt: failures, code, backend, next_attempt_at: next } }, at);
+        if (stuck) tellAdmins(deps, row, 'revoke_stuck', stuck, at);
       });
       failed += 1;
       continue;
@@ -163,8 +187,11 @@ async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, clai
     const inForce = grant ? await grantsInForce(deps, row, at) : null;
     const extended = !!inForce && coveredBy(row, inForce, row.grantId);
     const ended = grant && !extended ? endedNotice(await noticeFor(deps, row)) : null;
+    // The admins were told it was stuck: they are told it is over (or that the backend had no such grant).
+    const unstuck = row.attempts >= TELL_ADMINS_AFTER_FAILURES ? revokeUnstuckNotice({ ...row, userName: await nameOf(deps, row.userId) }, row.attempts + 1) : null;
     const did = transact(db, () => {
       if (!markRevoked(db, row.grantId, opts.owner, at)) return false;
+      if (unstuck) tellAdmins(deps, row, 'revoke_unstuck', unstuck, at);
       // No such grant at the backend (its grant never happened, e.g. Okta refused the PUT): nothing ended.
       if (!grant) return false;
       const told = ended !== null && notify(deps, row, 'ended', ended);

@@ -253,7 +253,15 @@ describe('Okta backend (loopback)', () => {
       expect(failed.map((f) => (f.next_attempt_at - (T0 + HOUR)) / MINUTE)).toEqual([0, 2, 4, 8, 16]);
       expect(failed[0]).toMatchObject({ grant: id, code: 'unavailable', backend: 'okta', conversationId: thread });
       expect(okta.membersOf('sentinel-vpn-read')).toEqual([ids.ivy]);
-      expect(grantNotices(s)).toEqual([]);
+      // Nothing in the thread; the IT admins were told once, at the third failure, that the access is still there.
+      const stuck = {
+        key: `grant:${id}:revoke_stuck`,
+        conversationId: 'admins',
+        kind: 'admin_notice',
+        text: expect.stringMatching(/^Access that should have ended is still in place: Ivy Intern's read access to vpn was due to end at 09:00 UTC, and removing it has failed 3 times \(last: okta unavailable: .+\)\. Sentinel keeps trying \(next at 09:04 UTC\); remove it by hand if it must end now\.$/),
+      };
+      expect(grantNotices(s)).toEqual([stuck]);
+      expect(auditOf(s, 'grant_revoke_stuck')).toEqual([expect.objectContaining({ grant: id, to: 'admins', key: `grant:${id}:revoke_stuck` })]);
 
       // A restart in between: the schedule is in the file.
       await s.close();
@@ -272,7 +280,11 @@ describe('Okta backend (loopback)', () => {
       expect(await s.runner.sweep()).toMatchObject({ revokedGrants: 0 });
       expect(deletes()).toBe(before + 1);
       expect(auditOf(s, 'grant_revoked')).toEqual([expect.objectContaining({ grant: id, user: ids.ivy, system: 'vpn', level: 'read', attempts: 6, told: true })]);
-      expect(grantNotices(s)).toEqual([{ key: `grant:${id}:ended`, conversationId: thread, kind: 'reply', text: "Ivy Intern's read access to vpn has ended." }]);
+      expect(grantNotices(s)).toEqual([
+        stuck,
+        { key: `grant:${id}:revoke_unstuck`, conversationId: 'admins', kind: 'admin_notice', text: "Resolved: Ivy Intern's read access to vpn has now been removed (after 6 attempts)." },
+        { key: `grant:${id}:ended`, conversationId: thread, kind: 'reply', text: "Ivy Intern's read access to vpn has ended." },
+      ]);
     } finally {
       await s.close();
     }
