@@ -45,6 +45,9 @@ export interface ApproverCheck {
   quorum: number;
 }
 
+/** What someone a request routed to the IT admins does not belong to is told. */
+export const onlyAdmins = (decision: 'approve' | 'deny') => `Only IT admins can ${decision} requests.`;
+
 /**
  * Whether the decider may answer this request at all, whatever its state: the people it belongs to.
  * - Approve: for `approver` requests one of its approvers (the route; without one, an admin), never the
@@ -64,7 +67,7 @@ function outsiderReason(approval: ApprovalFacts, decider: Actor, decision: 'appr
   }
   if (mayApprove) return null;
   const who = route && route.approvers !== 'IT admins' ? route.approvers : 'IT admins';
-  return who === 'IT admins' ? `Only IT admins can ${decision} requests.` : `Only ${who} can ${decision} this request.`;
+  return who === 'IT admins' ? onlyAdmins(decision) : `Only ${who} can ${decision} this request.`;
 }
 
 /**

@@ -102,19 +102,27 @@ export function ruleDecision(rule: Rule): Decision {
 /**
  * The policy decision: pure and total. Whatever the actor, proposal and target, it returns a decision
  * with a reason and the rule that made it; it never throws and never does I/O. In order: an unknown
- * role, an unknown target, a grant over its cap (grant_caps) are denied; then the first matching rule
- * decides; else default deny.
+ * role, an unknown target (for a guest: as someone else's would be, when that is denied), a grant over
+ * its cap (grant_caps) are denied; then the first matching rule decides; else default deny.
  */
 export function decide(actor: Actor, proposal: Proposal, context: DecideContext): Decision {
   if (!KNOWN_ROLES.has(actor.role)) return { effect: 'deny', reason: 'Your account has no recognised role.', rule: 'unknown-role' };
   const { target } = context;
+  const policy = context.policy ?? (context.rules ? { rules: context.rules, grant_caps: DEFAULT_GRANT_CAPS } : defaultPolicy());
   if (target.kind !== 'none' && target.owner === null) {
+    // A guest is refused about an unknown target exactly as about someone else's, when that is a refusal:
+    // their denials must not tell them which names, devices or tickets exist.
+    const asSomeoneElses = actor.role === 'guest' ? byPolicy(policy, actor, proposal, target, 'other') : null;
+    if (asSomeoneElses?.effect === 'deny') return asSomeoneElses;
     return { effect: 'deny', reason: `I can't find ${target.kind} "${target.id}".`, rule: 'unknown-target' };
   }
-  const policy = context.policy ?? (context.rules ? { rules: context.rules, grant_caps: DEFAULT_GRANT_CAPS } : defaultPolicy());
+  return byPolicy(policy, actor, proposal, target, scopeOf(actor, target));
+}
+
+/** The grant caps, then the first matching rule, else default deny. */
+function byPolicy(policy: Pick<Policy, 'rules' | 'grant_caps'>, actor: Actor, proposal: Proposal, target: Target, scope: 'own' | 'other'): Decision {
   const capped = overCap(policy.grant_caps, proposal);
   if (capped) return capped;
-  const scope = scopeOf(actor, target);
   for (const rule of policy.rules) if (matches(rule, actor, proposal, target, scope)) return ruleDecision(rule);
   return { effect: 'deny', reason: 'No policy rule allows this.', rule: 'default-deny' };
 }

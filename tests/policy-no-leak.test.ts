@@ -68,3 +68,37 @@ describe('a guest asking about other people learns neither their full names nor 
     expect(r.executed).toEqual([]);
   });
 });
+
+describe('a guest learns nothing of which people, devices, tickets or requests exist', () => {
+  const ask = session();
+  const env = { SENTINEL_DB: tempDbPath(), SENTINEL_LLM: 'offline' };
+  // Real on the left (the demo directory, inventory and tickets), made up on the right.
+  test.each([
+    ["reset alice's password", "reset bob's password"],
+    ["lock alice's laptop", "lock zed's laptop"],
+    ['what access does alice have?', 'what access does bob have?'],
+    ['give alice read access to github for 2 hours', 'give bob read access to github for 2 hours'],
+    ['check LAPTOP-ALICE-01', 'check LAPTOP-NOPE-01'],
+    ['status of IT-1042', 'status of IT-9999'],
+  ])('"%s" and "%s" get the same answer, the names as written', (real, madeUp) => {
+    const a = ask('guest', real);
+    const b = ask('guest', madeUp);
+    const words = (t: string) => t.match(/\b(alice|bob|zed|LAPTOP-ALICE-01|LAPTOP-NOPE-01|IT-1042|IT-9999)\b/g) ?? [];
+    const [x, y] = [words(real)[0]!, words(madeUp)[0]!];
+    expect(a.reply.split(x).join('•')).toBe(b.reply.split(y).join('•'));
+    expect(a.executed).toEqual([]);
+    // No full name, no "can't find": the directory was not described either way.
+    for (const r of [a, b]) expect(r.reply).not.toMatch(/Alice Anders|can't find|don't know/i);
+  });
+
+  test('approving a real request and a made-up id: the same refusal', () => {
+    const wipe = runEntry('apps/cli/main.ts', ['--as', 'intern', '--json', 'wipe my laptop, it was stolen'], env);
+    const id = (JSON.parse(wipe.stdout) as { approvals: Array<{ id: string }> }).approvals[0]!.id;
+    for (const decision of ['--approve', '--deny']) {
+      const real = runEntry('apps/cli/main.ts', ['--as', 'guest', decision, id], env);
+      const fake = runEntry('apps/cli/main.ts', ['--as', 'guest', decision, 'apr_00000000000000000000'], env);
+      expect(real.stdout).toBe(fake.stdout);
+      expect(real.stdout).toMatch(/^Only IT admins can (approve|deny) requests\./);
+    }
+  });
+});

@@ -39,10 +39,15 @@ async function resolvePeople(deps: AgentDeps, asker: Actor, message: string, sys
   // A ticket key ("status of HELP-7") names a ticket, not a person: the directory is not asked about it.
   for (const mention of new Set(mentions.filter((m) => !isTicketKey(m, ticketKeys)))) {
     const user = valueOr(await deps.backends.directory.find(mention), null);
+    // A guest may act on nobody else, and learns nothing of the directory: anyone they name but themselves,
+    // known or not, is just the words they wrote, with no devices (so "alice" and a made-up "bob" get the
+    // same answer, the policy's refusal, and no full name, id format or device id comes back).
+    if (asker.role === 'guest' && user?.id !== asker.id) {
+      resolved.push({ mention, person: { id: mention, name: mention, devices: [] } });
+      continue;
+    }
     const devices = user ? valueOr(await deps.backends.mdm.listByOwner(user), []) : [];
-    // A guest may act on nobody else: their questions about others are not answered with full names or devices.
-    const stranger = asker.role === 'guest' && user && user.id !== asker.id;
-    resolved.push({ mention, person: user ? { id: user.id, name: stranger ? user.id : user.name, devices: stranger ? [] : devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });
+    resolved.push({ mention, person: user ? { id: user.id, name: user.name, devices: devices.filter((d) => d.status !== 'wiped').map((d) => d.id) } : null });
   }
   return resolved;
 }
