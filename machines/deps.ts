@@ -40,7 +40,11 @@ export interface AgentDeps {
   crash: (point: CrashPoint) => void;
   /** Told what a turn is doing (for a transport's status line); supplied by the runner. Never stored. */
   step?: (step: TurnStepBody) => void;
-  /** Whether the person stopped this conversation's running turn (Slack's Stop, "stop"); supplied by the runner. */
+  /**
+   * Whether the person stopped this conversation's running turn (Slack's Stop, "stop"), in this process or
+   * from another (recorded on the turn's lease, so it reads the database). Execute asks it inside the
+   * transaction that claims an action. Supplied by the runner.
+   */
   turnStopped?: (conversationId: string) => boolean;
 }
 

@@ -8,7 +8,7 @@ import { approversOf, enqueueHomeRefresh, enqueueOutbox, type OutboxItem } from 
 import { homeAudience } from './home-audience';
 import { redactText } from '../db/redact';
 import { transact } from '../db/transact';
-import { acquireLease, leaseHolder, releaseLease, renewLease, takeOverLease } from '../db/turn-leases';
+import { acquireLease, leaseHolder, releaseLease, renewLease, requestStop, setLeaseRequester, stopRequested, takeOverLease } from '../db/turn-leases';
 import { mayDecide, onlyAdmins, type ApproverCheck } from '../policies/approvals';
 import { describeApprovers, eligible } from '../policies/routing';
 import type { Actor } from '../policies/types';
@@ -89,6 +89,8 @@ function stoppedNote(executed: ExecutedAction[]): string {
 const RECOVERED_PREFIX = '(finishing your previous request) ';
 const BUSY_REPLY = 'I am still working on an earlier request in this conversation, so I did not take this one in. Please send it again in a minute.';
 const TAKEN_OVER_REPLY = 'Another Sentinel process took this request over while I was handling it; it will post the outcome.';
+/** How often a running turn looks for a Stop asked in another process (a cheap read of its own lease row). */
+const STOP_POLL_MS = 250;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BUSY = Symbol('busy');
 /**
@@ -122,7 +124,7 @@ export class ConversationRunner {
       ...deps,
       assertOwner: (conversationId) => this.assertOwner(conversationId),
       step: (s) => this.step(s),
-      turnStopped: (conversationId) => this.stopSignal(conversationId)?.aborted ?? false,
+      turnStopped: (conversationId) => this.turnStopped(conversationId),
     };
   }
 
@@ -194,17 +196,41 @@ export class ConversationRunner {
   }
 
   /**
-   * Stops the turn this process is running in the conversation (Slack's Stop, "stop" typed in the thread),
-   * if `by` is whose turn it is. Returns what happened: `stopped`, `not_running` (nothing is running here
-   * now), or `not_yours`.
+   * Stops the conversation's running turn (Slack's Stop, "stop" typed in the thread), if `by` is whose turn
+   * it is, wherever it runs: here at once, in another process through its lease row (that process notices
+   * within STOP_POLL_MS, and before it starts any action). Returns what happened: `stopped`, `not_running`
+   * (no turn runs anywhere now; nothing is recorded, so no later turn is stopped), or `not_yours`.
    */
   stopTurn(conversationId: string, by: Actor): 'stopped' | 'not_running' | 'not_yours' {
     const turn = this.running.get(conversationId);
-    if (!turn || turn.stop.signal.aborted) return 'not_running';
+    if (!turn) {
+      const outcome = requestStop(this.deps.db, conversationId, by.id, Date.now());
+      if (outcome === 'stopped') this.deps.logger.info({ conversationId, by: by.id }, 'turn stopped by the person; another process runs it');
+      return outcome;
+    }
+    if (turn.stop.signal.aborted) return 'not_running';
     if (turn.requester !== by.id) return 'not_yours';
     this.deps.logger.info({ conversationId, by: by.id }, 'turn stopped by the person');
     turn.stop.abort();
     return 'stopped';
+  }
+
+  /**
+   * Whether the conversation's turn in this process was stopped: here, or by a Stop recorded on its lease
+   * from another process (then it is stopped here too, as a local Stop would). Execute asks this inside the
+   * transaction that claims an action, so a Stop recorded before the claim always keeps the action from running.
+   */
+  private turnStopped(conversationId: string): boolean {
+    const turn = this.running.get(conversationId);
+    if (!turn) return false;
+    if (!turn.stop.signal.aborted) {
+      const by = stopRequested(this.deps.db, conversationId, this.owner);
+      if (by !== null) {
+        this.deps.logger.info({ conversationId, by }, 'turn stopped by the person from another process');
+        turn.stop.abort();
+      }
+    }
+    return turn.stop.signal.aborted;
   }
 
   private stopSignal(conversationId: string): AbortSignal | undefined {
@@ -588,8 +614,20 @@ export class ConversationRunner {
     let prev = actor.getSnapshot();
     let failure: unknown = null;
     let recovering = false;
-    const turn = { stop: new AbortController(), requester: event?.requester.id ?? actor.getSnapshot().context.requester?.id ?? null, turn: actor.getSnapshot().context.turn };
+    // A turn left unfinished is finished first, as its requester's: only they can stop it (and a Stop
+    // recorded for it before this process took it over still holds). The event's turn is a new one.
+    const interrupted = !atRest(actor.getSnapshot());
+    const before = actor.getSnapshot().context;
+    const turn = { stop: new AbortController(), requester: (interrupted ? before.requester?.id : event?.requester.id) ?? before.requester?.id ?? null, turn: before.turn };
     this.running.set(conversationId, turn);
+    const watchStop = () => {
+      try {
+        this.turnStopped(conversationId);
+      } catch (err) {
+        this.deps.logger.warn({ err, conversationId }, 'could not look for a Stop asked in another process');
+      }
+    };
+    let stopPoll: ReturnType<typeof setInterval> | undefined;
 
     const persist = (next: Snapshot) => {
       const changedState = next.value !== prev.value;
@@ -661,6 +699,10 @@ export class ConversationRunner {
     };
 
     try {
+      setLeaseRequester(db, conversationId, this.owner, turn.requester, { newTurn: !interrupted });
+      watchStop();
+      stopPoll = setInterval(watchStop, STOP_POLL_MS);
+      stopPoll.unref();
       actor.start();
       let recovered: TurnResult | undefined;
       if (!atRest(actor.getSnapshot())) {
@@ -673,6 +715,12 @@ export class ConversationRunner {
         if (recovered) await this.notify(recovered);
         return { ...resultOf(conversationId, actor.getSnapshot()), recovered };
       }
+      if (interrupted) {
+        // A Stop of the finished turn is not one of this event's turn.
+        turn.stop = new AbortController();
+        turn.requester = event.requester.id;
+        setLeaseRequester(db, conversationId, this.owner, turn.requester, { newTurn: true });
+      }
       actor.send(event);
       await settle();
       const settled = resultOf(conversationId, actor.getSnapshot());
@@ -680,6 +728,7 @@ export class ConversationRunner {
       await this.notify(result);
       return result;
     } finally {
+      clearInterval(stopPoll);
       sub.unsubscribe();
       actor.stop();
       // However the turn ended (settled, failed, lost to another process).

@@ -1,7 +1,7 @@
 import { appendAudit } from '../../db/audit';
 import { canonicalJson } from '../../db/canonical-json';
 import { getApproval, requestsView } from '../../db/approvals';
-import { claimExecution, finishExecution, getExecution, type ExecutionRow } from '../../db/executions';
+import { claimExecution, finishExecution, getExecution, type Claim, type ExecutionRow } from '../../db/executions';
 import { recentMessages } from '../../db/messages';
 import { transact } from '../../db/transact';
 import { stillAllowed } from '../../policies/approvals';
@@ -74,19 +74,9 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       args: canonicalJson(action.args),
     };
     const { db } = deps;
-    // Stopped by the person: nothing that has not started runs. Journaled as not run, so a restart
-    // finishing this turn does not run it either.
-    if (deps.turnStopped?.(input.conversationId) && (getExecution(db, action.key)?.status ?? 'planned') === 'planned') {
-      const output = { error: STOPPED_BEFORE_RUN, not_run: true, stopped: true };
-      transact(db, () => {
-        deps.assertOwner?.(input.conversationId);
-        claimExecution(db, journalRow, tool.idempotent, now);
-        finishExecution(db, action.key, 'failed', output, now);
-      });
-      finish({ key: action.key, tool: action.tool, args: action.args, ok: false, output });
-      continue;
-    }
-    if (action.approvalId && (getExecution(db, action.key)?.status ?? 'planned') === 'planned') {
+    const notStarted = () => (getExecution(db, action.key)?.status ?? 'planned') === 'planned';
+    // A stopped turn's approved action is reported as stopped (below), not re-checked.
+    if (action.approvalId && notStarted() && !deps.turnStopped?.(input.conversationId)) {
       const refusal = await approvalNoLongerHolds(deps, action.approvalId, input.requester);
       if (refusal) {
         const error = `Not run: ${refusal} Nothing was changed; ask again if it is still needed.`;
@@ -100,9 +90,18 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
         continue;
       }
     }
-    const claim = transact(db, () => {
+    const claim = transact(db, (): Claim | { kind: 'stopped'; output: Record<string, unknown> } => {
       // No side effect starts for a turn this process no longer owns (it was paused past its lease).
       deps.assertOwner?.(input.conversationId);
+      // Stopped by the person (here or from another process: turnStopped reads the lease): nothing that has
+      // not started runs. Decided in the claim's transaction, so a Stop recorded before it always wins and
+      // one after it finds the action started. Journaled as not run, so a restart does not run it either.
+      if (notStarted() && deps.turnStopped?.(input.conversationId)) {
+        const output = { error: STOPPED_BEFORE_RUN, not_run: true, stopped: true };
+        claimExecution(db, journalRow, tool.idempotent, now);
+        finishExecution(db, action.key, 'failed', output, now);
+        return { kind: 'stopped', output };
+      }
       const c = claimExecution(db, journalRow, tool.idempotent, now);
       if (c.kind === 'run') {
         appendAudit(db, { kind: 'execution_started', actor: input.requester.id, conversationId: input.conversationId, data: { key: action.key, tool: action.tool, args: action.args, approval: action.approvalId } }, now);
@@ -112,6 +111,10 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
       }
       return c;
     });
+    if (claim.kind === 'stopped') {
+      finish({ key: action.key, tool: action.tool, args: action.args, ok: false, output: claim.output });
+      continue;
+    }
     if (claim.kind === 'done') {
       finish(fromJournal(action, claim.row));
       continue;

@@ -86,8 +86,9 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
     } catch (err) {
       return void (await apologize(err));
     }
-    // "stop" / "cancel" while the thread's turn runs stops it; that turn's reply says what did and did not
-    // run. With nothing running here it is an ordinary message (the planner withdraws waiting requests).
+    // "stop" / "cancel" while the thread's turn runs (in this process or another) stops it; that turn's reply
+    // says what did and did not run. With nothing running it is an ordinary message (the planner withdraws
+    // waiting requests).
     if (STOP_WORDS.test(text.trim())) {
       try {
         const outcome = runner.stopTurn(conversationId, await identity.actorFor(m.user));
