@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import type { UsergroupMembers } from './approvers';
 import type { LoadedPolicy } from '../policies/schema';
 import type { Backends } from '../tools/backends/types';
+import type { SlackWorkspace } from '../tools/contract';
 import type { CrashPoint } from './crash-points';
 import type { LlmProvider } from './llm/provider';
 
@@ -15,6 +16,8 @@ export interface AgentDeps {
   llm: LlmProvider;
   /** The policy that decides (rules, grant caps, budgets), with its file's hash for the audit log. */
   policy: LoadedPolicy;
+  /** The Slack workspace the Slack app is installed in (its threads' permalinks, for tickets); Slack app only. */
+  slackWorkspace?: SlackWorkspace;
   /** Slack user group members as directory ids, for policy `approvers: { slack_usergroup }` (Slack app only). */
   usergroups?: UsergroupMembers;
   logger: Logger;

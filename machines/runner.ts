@@ -12,6 +12,7 @@ import { acquireLease, leaseHolder, releaseLease, renewLease, requestStop, setLe
 import { mayDecide, onlyAdmins, type ApproverCheck } from '../policies/approvals';
 import { describeApprovers, eligible } from '../policies/routing';
 import type { Actor } from '../policies/types';
+import type { SlackWorkspace } from '../tools/contract';
 import { agentMachine, MACHINE_VERSION, REST_STATES, type AgentContext } from './agent';
 import { execute } from './actors/execute';
 import { guard } from './actors/guard';
@@ -134,6 +135,11 @@ export class ConversationRunner {
    */
   resolveUsergroupsWith(members: UsergroupMembers): void {
     this.deps.usergroups = members;
+  }
+
+  /** The Slack workspace the app is installed in (auth.test): tickets opened from its threads link back to them. */
+  linkSlackThreads(workspace: SlackWorkspace): void {
+    this.deps.slackWorkspace = workspace;
   }
 
   /** Conversations whose summary a transport shows as it is written: the provider is asked to stream it there. */

@@ -23,6 +23,12 @@ export interface PendingRequest {
   expiresAt: number;
 }
 
+/** A Slack workspace: its team id and its URL (`https://acme.slack.com/`), as auth.test gives them. */
+export interface SlackWorkspace {
+  team: string;
+  url: string;
+}
+
 export interface ToolContext {
   backends: Backends;
   /** The authenticated requester the action runs for. */
@@ -37,6 +43,8 @@ export interface ToolContext {
    * conversation (benches).
    */
   conversationId?: string;
+  /** The Slack workspace Sentinel is installed in (auth.test), when the Slack app runs: its threads get permalinks. */
+  slackWorkspace?: SlackWorkspace;
   requests: RequestsView;
   now: number;
 }

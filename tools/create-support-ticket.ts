@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import { threadOf } from '../apps/slack/conversation-key';
 import type { TicketThread } from './backends/types';
-import { backendFailed, defineTool, str } from './contract';
+import { backendFailed, defineTool, str, type SlackWorkspace } from './contract';
 
 /**
  * Where a conversation is, for the human who picks the ticket up. A Slack thread: its permalink
  * (`https://<workspace>.slack.com/archives/<channel>/p<ts without the dot>`) when the workspace's URL is
  * known, else its channel and thread in words; any other conversation (the CLI): its thread name.
  */
-export function conversationThread(conversationId: string, workspaceUrl?: string | null): TicketThread {
+export function conversationThread(conversationId: string, workspace?: SlackWorkspace | null): TicketThread {
   const slack = threadOf(conversationId);
   if (!slack) return { text: `Sentinel CLI thread "${conversationId}"` };
   const seconds = Number(slack.threadTs);
   const started = Number.isFinite(seconds) && seconds > 0 ? `, started ${new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')}` : '';
   const text = `the Slack thread in channel ${slack.channel} of workspace ${slack.team}${started} (thread ts ${slack.threadTs})`;
-  const base = workspaceUrl?.trim().replace(/\/+$/, '');
+  // The URL is of the workspace Sentinel is installed in: a thread of another team (a shared channel's) gets words.
+  const base = workspace?.team === slack.team ? workspace.url.trim().replace(/\/+$/, '') : undefined;
   if (!base || !/^https:\/\/[a-z0-9-]+(\.enterprise)?\.slack\.com$/i.test(base) || !/^\d+\.\d+$/.test(slack.threadTs)) return { text };
   return { text: 'the Slack thread', url: `${base}/archives/${encodeURIComponent(slack.channel)}/p${slack.threadTs.replace('.', '')}` };
 }
@@ -50,7 +51,7 @@ export const createSupportTicket = defineTool({
         summary: args.summary,
         description,
         priority: args.priority,
-        ...(ctx.conversationId ? { thread: conversationThread(ctx.conversationId) } : {}),
+        ...(ctx.conversationId ? { thread: conversationThread(ctx.conversationId, ctx.slackWorkspace) } : {}),
       },
       ctx.executionKey,
       ctx.now,

@@ -146,6 +146,7 @@ export async function execute(deps: AgentDeps, input: ExecuteInput, signal: Abor
           executionKey: action.key,
           transcript: tool.needsTranscript ? transcript(deps, input.conversationId) : '',
           conversationId: input.conversationId,
+          slackWorkspace: deps.slackWorkspace,
           requests: requestsView(deps.db, deps.now),
           now,
         });

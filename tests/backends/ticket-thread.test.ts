@@ -5,14 +5,17 @@ import { adfProblem } from '../support/jira-server';
 // Where a ticket was asked for, as create_support_ticket hands it to the Tickets backend, and how the
 // Jira description shows it.
 
-test('a Slack conversation is its permalink when the workspace URL is known, else its channel and thread in words; the CLI is its thread name', () => {
+test('a Slack conversation is its permalink when the URL of its workspace is known, else its channel and thread in words; the CLI is its thread name', () => {
   const id = 'slack:T0TEAM:C0HELP:1764748800.123456';
-  expect(conversationThread(id, 'https://acme.slack.com/')).toEqual({ text: 'the Slack thread', url: 'https://acme.slack.com/archives/C0HELP/p1764748800123456' });
-  expect(conversationThread(id, 'https://acme.enterprise.slack.com')).toMatchObject({ url: 'https://acme.enterprise.slack.com/archives/C0HELP/p1764748800123456' });
+  const acme = (url: string) => ({ team: 'T0TEAM', url });
+  expect(conversationThread(id, acme('https://acme.slack.com/'))).toEqual({ text: 'the Slack thread', url: 'https://acme.slack.com/archives/C0HELP/p1764748800123456' });
+  expect(conversationThread(id, acme('https://acme.enterprise.slack.com'))).toMatchObject({ url: 'https://acme.enterprise.slack.com/archives/C0HELP/p1764748800123456' });
   const words = conversationThread(id);
   expect(words).toEqual({ text: 'the Slack thread in channel C0HELP of workspace T0TEAM, started 2025-12-03T08:00:00Z (thread ts 1764748800.123456)' });
   // Nothing but a Slack workspace URL makes a link.
-  expect(conversationThread(id, 'https://evil.example.com')).toEqual(words);
+  expect(conversationThread(id, acme('https://evil.example.com'))).toEqual(words);
+  // A thread of another team (a channel shared with it) is not in this workspace: no link into the wrong one.
+  expect(conversationThread(id, { team: 'T0OTHER', url: 'https://acme.slack.com/' })).toEqual(words);
   expect(conversationThread('t-ticket')).toEqual({ text: 'Sentinel CLI thread "t-ticket"' });
 });
 
