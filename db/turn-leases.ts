@@ -6,14 +6,15 @@ import { turnLeases } from './schema';
 const p = sql.placeholder;
 
 // Takes the lease when nobody holds it, when its holder's lease ran out, or when we hold it already.
-// A lease taken is a new job: whose turn it was and a Stop asked for it belong to the job before.
+// Whose turn it was and a Stop asked for it are kept: a lease taken after its holder died (expired, or
+// on another host) finishes that turn first, and the Stop still holds; a new turn clears them (setLeaseRequester).
 const take = prepared((db) =>
   db
     .insert(turnLeases)
     .values({ conversationId: p('id'), owner: p('owner'), expiresAt: p('until') })
     .onConflictDoUpdate({
       target: turnLeases.conversationId,
-      set: { owner: sql`excluded.owner`, expiresAt: sql`excluded.expires_at`, requester: sql`NULL`, stopRequestedBy: sql`NULL` },
+      set: { owner: sql`excluded.owner`, expiresAt: sql`excluded.expires_at` },
       setWhere: sql`${turnLeases.expiresAt} <= ${p('now')} OR ${turnLeases.owner} = excluded.owner`,
     })
     .prepare(),

@@ -24,7 +24,7 @@ import { summarize } from './actors/summarize';
 import { MAX_MESSAGE_CHARS, type AgentDeps, type TurnStep, type TurnStepBody } from './deps';
 import { currentRights, directoryActor } from './identity';
 import { ownerIsDead, processOwnerId } from './process-owner';
-import { TurnLostError } from './turn-errors';
+import { TurnLostError, TurnStoppedError } from './turn-errors';
 import type { AgentEvent, ApprovalRef, ExecutedAction, Plan, ProposalOutcome } from './types';
 import type { SummarizeRequest } from './llm/provider';
 
@@ -185,7 +185,17 @@ export class ConversationRunner {
           });
           return stop.aborted || plan === STOPPED_PLAN ? { ...STOPPED_PLAN, dialogue: input.dialogue } : capture(plan as Plan);
         }),
-        guard: fromPromise(({ input, signal }) => guard(deps, stopOf()?.aborted ? { ...input, plan: STOPPED_PLAN } : input, signal)),
+        guard: fromPromise(async ({ input, signal }) => {
+          // turnStopped also reads a Stop recorded from another process (the lease), not only this one's.
+          if (!deps.turnStopped?.(conversationId)) {
+            try {
+              return await guard(deps, input, signal);
+            } catch (err) {
+              if (!(err instanceof TurnStoppedError)) throw err;
+            }
+          }
+          return guard(deps, { ...input, plan: STOPPED_PLAN }, signal);
+        }),
         execute: fromPromise(({ input, signal }) => execute(deps, input, signal)),
         summarize: fromPromise(async ({ input, signal }) => {
           const stop = stopOf();
@@ -735,6 +745,14 @@ export class ConversationRunner {
       return result;
     } finally {
       clearInterval(stopPoll);
+      // Settled: nothing runs any more, so a Stop now is not recorded as if something would stop.
+      if (atRest(actor.getSnapshot()) && failure === null) {
+        try {
+          setLeaseRequester(db, conversationId, this.owner, null, { newTurn: true });
+        } catch (err) {
+          this.deps.logger.warn({ err, conversationId }, 'could not mark the turn settled on its lease');
+        }
+      }
       sub.unsubscribe();
       actor.stop();
       // However the turn ended (settled, failed, lost to another process).

@@ -8,3 +8,13 @@ export class TurnLostError extends Error {
     super(`conversation ${conversationId} was taken over by another process`);
   }
 }
+
+/**
+ * The person stopped the turn before its requests for approval were stored: the guard's transaction is
+ * rolled back, and the turn is decided again as stopped (nothing asked of anyone).
+ */
+export class TurnStoppedError extends Error {
+  constructor(readonly conversationId: string) {
+    super(`conversation ${conversationId}: turn stopped before its approvals were asked for`);
+  }
+}

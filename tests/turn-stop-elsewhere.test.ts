@@ -138,7 +138,52 @@ describe('Stop reaches a turn another process runs', () => {
     }
   }, 60_000);
 
-  test('a Stop recorded before an action is claimed keeps it from running, though its owner has not looked yet', async () => {
+  test('a Stop asked before a dead process’s lease ran out still holds when its turn is finished after it ran out', async () => {
+    const db = tempDbPath();
+    const crashed = await runEntryAsync('apps/cli/main.ts', ['--as', 'alice', '--thread', 't', '--json', 'reset my password'], { SENTINEL_DB: db, SENTINEL_LLM: 'offline', SENTINEL_CRASH_AT: 'intent_stored:1' });
+    expect(crashed.signal === 'SIGKILL' || crashed.code === 137).toBe(true);
+    const here = openSentinel({ db });
+    try {
+      expect(here.runner.stopTurn('t', await here.identify('alice'))).toBe('stopped');
+      // A restart long after (or a holder on another host): the lease has run out, no takeover of a dead pid.
+      here.database.sqlite.prepare("update turn_leases set expires_at = 1 where conversation_id = 't'").run();
+      await here.runner.recover();
+      expect(count(db, 'select count(*) n from password_resets')).toBe(0);
+      expect(count(db, "select count(*) n from audit where kind = 'execution_started'")).toBe(0);
+      expect(count(db, "select count(*) n from executions where json_extract(output, '$.stopped') = 1")).toBe(1);
+    } finally {
+      await here.close();
+    }
+  }, 60_000);
+
+  test('a Stop recorded from another process while the LLM answers with a request needing approval: nobody is asked', async () => {
+    const db = tempDbPath();
+    const other = openSentinel({ db });
+    const alice = await other.identify('alice');
+    let stopOutcome: string | undefined;
+    const llm: LlmProvider = {
+      name: 'stopped-while-answering',
+      async propose() {
+        stopOutcome = other.runner.stopTurn('t', alice);
+        return { text: 'Asking for github access.', calls: [call('provision_access', { user: 'alice', system: 'github', level: 'write', duration_hours: 8, reason: 'release' })] };
+      },
+      summarize: offlineProvider.summarize,
+    };
+    const owner = openSentinel({ db, llm });
+    try {
+      const r = await owner.runner.handleMessage('t', alice, 'I need github write access for 8 hours');
+      expect(stopOutcome).toBe('stopped');
+      expect(r.reply).toMatch(/^⏹️ Stopped, as you asked: nothing was run\./);
+      expect(r.approvals).toEqual([]);
+      expect(count(db, 'select count(*) n from approvals')).toBe(0);
+      expect(count(db, "select count(*) n from audit where kind = 'approval_requested'")).toBe(0);
+    } finally {
+      await owner.close();
+      await other.close();
+    }
+  }, 30_000);
+
+  test('a Stop recorded before the proposal is decided keeps it from running, though its owner has not looked yet', async () => {
     const db = tempDbPath();
     const other = openSentinel({ db });
     const alice = await other.identify('alice');
@@ -159,10 +204,11 @@ describe('Stop reaches a turn another process runs', () => {
       const r = await owner.runner.handleMessage('t', alice, 'reset my password');
       expect(stopOutcome).toBe('stopped');
       expect(r.reply).toMatch(/^⏹️ Stopped, as you asked: nothing was run\./);
-      expect(r.executed).toEqual([expect.objectContaining({ tool: 'reset_password', ok: false, output: expect.objectContaining({ stopped: true, not_run: true }) })]);
+      // The guard reads the lease before deciding: the proposal is not even decided, let alone run.
+      expect(r.executed).toEqual([]);
       expect(count(db, 'select count(*) n from password_resets')).toBe(0);
       expect(count(db, "select count(*) n from audit where kind = 'execution_started'")).toBe(0);
-      expect(count(db, "select count(*) n from executions where tool = 'reset_password' and status = 'failed' and json_extract(output, '$.stopped') = 1")).toBe(1);
+      expect(count(db, 'select count(*) n from executions')).toBe(0);
     } finally {
       await owner.close();
       await other.close();
@@ -209,7 +255,7 @@ describe('Stop reaches a turn another process runs', () => {
 });
 
 describe('turn_leases: whose turn it is and a Stop asked for it', () => {
-  test('a lease taken for a new job forgets the last one’s requester and Stop; one taken over from a dead owner keeps them', () => {
+  test('a lease taken over from a dead or expired holder keeps the requester and Stop of its turn; a new turn forgets them', () => {
     const s = openSentinel();
     const { db } = s.database;
     try {
@@ -225,11 +271,15 @@ describe('turn_leases: whose turn it is and a Stop asked for it', () => {
       // Taken over from a dead owner: the turn it was stopping stays stopped.
       expect(takeOverLease(db, 'c', 'p1', 'p2', now + 10_000)).toBe(true);
       expect(stopRequested(db, 'c', 'p2')).toBe('alice');
-      // The same owner taking it again for its next job: that job is not stopped, nor anyone's yet.
-      expect(acquireLease(db, 'c', 'p2', now, now + 10_000)).toBe(true);
-      expect(stopRequested(db, 'c', 'p2')).toBeNull();
+      // Its holder gone past its lease (a restart minutes later, another host): whoever takes it finishes
+      // that turn first, and the Stop still holds for it.
+      expect(acquireLease(db, 'c', 'p3', now + 20_000, now + 30_000)).toBe(true);
+      expect(stopRequested(db, 'c', 'p3')).toBe('alice');
+      // A new turn clears a Stop asked for the one before, and is nobody's until it says whose.
+      setLeaseRequester(db, 'c', 'p3', null, { newTurn: true });
+      expect(stopRequested(db, 'c', 'p3')).toBeNull();
       expect(requestStop(db, 'c', 'alice', now)).toBe('not_running');
-      // A new turn under the same lease clears a Stop asked for the one before.
+      expect(takeOverLease(db, 'c', 'p3', 'p2', now + 10_000)).toBe(true);
       setLeaseRequester(db, 'c', 'p2', 'alice', { newTurn: true });
       expect(requestStop(db, 'c', 'alice', now)).toBe('stopped');
       setLeaseRequester(db, 'c', 'p2', 'alice', { newTurn: true });

@@ -19,6 +19,7 @@ import { approverFields, routeNow } from '../approvers';
 import { noticeBudgetsReached } from './budget-notices';
 import { afterPersist, MAX_PROPOSALS_PER_TURN, type AgentDeps } from '../deps';
 import { PLAN_LIMITS } from '../llm/plan-bounds';
+import { TurnStoppedError } from '../turn-errors';
 import type { ApprovalRef, GuardOutput, ProposalOutcome, RawCall } from '../types';
 
 const MAX_STORED_ARGS = 2000;
@@ -285,6 +286,9 @@ export async function guard(deps: AgentDeps, input: GuardInput, signal: AbortSig
   const { db } = deps;
   transact(db, () => {
     deps.assertOwner?.(input.conversationId);
+    // A Stop (here, or recorded from another process) before anyone is asked to approve: nobody is. Checked
+    // in this transaction, so a Stop recorded before it always wins. Allowed actions are checked as they start.
+    if (rows.some((r) => r.approvalId) && deps.turnStopped?.(input.conversationId)) throw new TurnStoppedError(input.conversationId);
     insertDecisions(db, rows);
     for (const t of tripped) {
       appendAudit(db, { kind: 'budget_reached', actor: input.requester.id, conversationId: input.conversationId, data: { budget: t.budget, turn: input.turnKey, idx: t.idx, tool: rows[t.idx]!.tool, decision: rows[t.idx]!.decision } }, now);
