@@ -342,10 +342,13 @@ export class LoopbackSlack {
     );
   }
 
-  /** The bot's messages in a thread, waiting until there are at least `count`. */
+  /**
+   * The bot's answers in a thread, waiting until there are at least `count`. A streamed message (a turn's
+   * tasks, a summary as it is written) is a preview until the reply is written over it: it counts from then.
+   */
   async replies(channel: string, threadTs: string, count = 1, timeoutMs = 10_000): Promise<PostedMessage[]> {
     return this.waitFor(() => {
-      const r = this.botMessages({ channel, threadTs });
+      const r = this.botMessages({ channel, threadTs }).filter((m) => !m.stream || m.updates > 0);
       return r.length >= count ? r : undefined;
     }, timeoutMs);
   }

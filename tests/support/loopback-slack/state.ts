@@ -27,8 +27,20 @@ export interface PostedMessage {
   reactions: Set<string>;
   /** performance.now() when it was posted (latency measurements). */
   postedAt?: number;
-  /** A streamed message (chat.startStream): still accepting appends while `streaming`, in one mode. */
-  stream?: { streaming: boolean; mode: 'markdown' | 'chunks'; appends: number };
+  /**
+   * A streamed message (chat.startStream): still accepting appends while `streaming`, in one mode. `tasks`:
+   * every task_update chunk received, in order (chunks mode; Slack shows each task's latest).
+   */
+  stream?: { streaming: boolean; mode: 'markdown' | 'chunks'; appends: number; tasks?: StreamedTask[] };
+}
+
+/** A `task_update` chunk as a streamed message received it. */
+export interface StreamedTask {
+  id: string;
+  title: string;
+  status: 'pending' | 'in_progress' | 'complete' | 'error';
+  details?: string;
+  output?: string;
 }
 
 export interface Ephemeral {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dmChannelOf, type AgentSession, type PostedMessage, type WorkspaceState } from './state';
+import { dmChannelOf, type AgentSession, type PostedMessage, type StreamedTask, type WorkspaceState } from './state';
 
 export interface Identity {
   team: string;
@@ -45,6 +45,27 @@ const AGENT_SCOPES: Record<string, string[]> = {
 /** chat.startStream / appendStream: markdown_text up to 12,000 characters. */
 const MAX_STREAM_TEXT = 12_000;
 const SESSION_STATUSES = new Set(['active', 'processing', 'suspended', 'closed']);
+const TASK_STATUSES = new Set(['pending', 'in_progress', 'complete', 'error']);
+
+/**
+ * Chunks as @slack/types `chunk.ts` defines them (markdown_text, task_update, plan_update, blocks): their
+ * text and task updates, or null when one is malformed (Slack answers `invalid_chunks`).
+ */
+function readChunks(chunks: unknown): { text: string; tasks: StreamedTask[] } | null {
+  if (!Array.isArray(chunks) || chunks.length === 0) return null;
+  let text = '';
+  const tasks: StreamedTask[] = [];
+  for (const c of chunks as Array<Record<string, unknown>>) {
+    if (typeof c !== 'object' || c === null) return null;
+    if (c.type === 'markdown_text' && typeof c.text === 'string') text += c.text;
+    else if (c.type === 'task_update' && typeof c.id === 'string' && c.id && typeof c.title === 'string' && c.title && TASK_STATUSES.has(c.status as string)) {
+      tasks.push({ id: c.id, title: c.title, status: c.status as StreamedTask['status'], ...(typeof c.details === 'string' ? { details: c.details } : {}), ...(typeof c.output === 'string' ? { output: c.output } : {}) });
+    } else if (c.type === 'plan_update' && typeof c.title === 'string') continue;
+    else if (c.type === 'blocks' && Array.isArray(c.blocks) && c.blocks.length <= 50) continue;
+    else return null;
+  }
+  return { text, tasks };
+}
 
 /** Form bodies carry objects as JSON strings and booleans as "true"/"false", as Slack receives them. */
 function parseBody(raw: string, contentType: string | undefined): Params {
@@ -232,8 +253,9 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       const threadTs = str(p.thread_ts);
       if (!channel || !threadTs) return fail('invalid_arguments');
       if (p.markdown_text !== undefined && p.chunks !== undefined) return fail('cannot_provide_both_markdown_text_and_chunks');
-      if (p.chunks !== undefined && !Array.isArray(p.chunks)) return fail('invalid_chunks');
-      const text = str(p.markdown_text) ?? '';
+      const chunks = p.chunks !== undefined ? readChunks(p.chunks) : undefined;
+      if (chunks === null) return fail('invalid_chunks');
+      const text = chunks ? chunks.text : str(p.markdown_text) ?? '';
       if (text.length > MAX_STREAM_TEXT) return fail('msg_too_long');
       if (!knownChannel(channel)) return fail(state.channelsWithoutBot.has(channel) ? 'not_in_channel' : 'channel_not_found');
       if (!channel.startsWith('D')) {
@@ -251,7 +273,7 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
         updates: 0,
         reactions: new Set(),
         postedAt: performance.now(),
-        stream: { streaming: true, mode: p.chunks !== undefined ? 'chunks' : 'markdown', appends: 0 },
+        stream: chunks ? { streaming: true, mode: 'chunks', appends: 0, tasks: chunks.tasks } : { streaming: true, mode: 'markdown', appends: 0 },
       };
       state.add(m);
       return { ok: true, channel, ts: m.ts };
@@ -263,9 +285,12 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       const m = found.m;
       if (p.markdown_text !== undefined && p.chunks !== undefined) return fail('cannot_provide_both_markdown_text_and_chunks');
       if ((p.chunks !== undefined ? 'chunks' : 'markdown') !== m.stream!.mode) return fail('streaming_mode_mismatch');
-      const text = str(p.markdown_text) ?? '';
+      const chunks = p.chunks !== undefined ? readChunks(p.chunks) : undefined;
+      if (chunks === null) return fail('invalid_chunks');
+      const text = chunks ? chunks.text : str(p.markdown_text) ?? '';
       if (text.length > MAX_STREAM_TEXT) return fail('msg_too_long');
       m.text += text;
+      if (chunks) m.stream!.tasks!.push(...chunks.tasks);
       m.stream!.appends += 1;
       return { ok: true, channel: m.channel, ts: m.ts };
     },
@@ -275,8 +300,12 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
       if (!found.ok) return found.answer;
       const m = found.m;
       if (p.markdown_text !== undefined && m.stream!.mode !== 'markdown') return fail('streaming_mode_mismatch');
+      if (p.chunks !== undefined && m.stream!.mode !== 'chunks') return fail('streaming_mode_mismatch');
+      const chunks = p.chunks !== undefined ? readChunks(p.chunks) : undefined;
+      if (chunks === null) return fail('invalid_chunks');
       if (p.blocks !== undefined && (!Array.isArray(p.blocks) || p.blocks.length > 50)) return fail('msg_blocks_too_many');
-      m.text += str(p.markdown_text) ?? '';
+      m.text += chunks ? chunks.text : str(p.markdown_text) ?? '';
+      if (chunks) m.stream!.tasks!.push(...chunks.tasks);
       if (Array.isArray(p.blocks)) m.blocks = p.blocks as PostedMessage['blocks'];
       if (p.metadata && typeof p.metadata === 'object') m.metadata = p.metadata as Record<string, unknown>;
       m.stream!.streaming = false;
