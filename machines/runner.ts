@@ -9,7 +9,7 @@ import { homeAudience } from './home-audience';
 import { redactText } from '../db/redact';
 import { transact } from '../db/transact';
 import { acquireLease, leaseHolder, releaseLease, renewLease, requestStop, setLeaseRequester, stopRequested, takeOverLease } from '../db/turn-leases';
-import { mayDecide, onlyAdmins, type ApproverCheck } from '../policies/approvals';
+import { guestsCannot, mayDecide, type ApproverCheck } from '../policies/approvals';
 import { describeApprovers, eligible } from '../policies/routing';
 import type { Actor } from '../policies/types';
 import type { SlackWorkspace } from '../tools/contract';
@@ -325,11 +325,10 @@ export class ConversationRunner {
   async decideApproval(approvalId: string, decider: Actor, decision: 'approve' | 'deny'): Promise<TurnResult> {
     const { db } = this.deps;
     const found = getApproval(db, approvalId);
-    if (!found) {
-      // A guest answers nobody's requests: an id that exists and one that does not get the same refusal.
-      if (decider.role === 'guest') return this.refusal('', onlyAdmins(decision));
-      return this.refusal('', `There is no approval request "${approvalId.slice(0, 80)}".`);
-    }
+    // A guest answers nobody else's requests: an id that exists and one that does not get the same refusal,
+    // at once (not after waiting for a busy conversation, which would tell them apart too).
+    if (decider.role === 'guest' && found?.requester !== decider.id) return this.refusal('', guestsCannot(decision));
+    if (!found) return this.refusal('', `There is no approval request "${approvalId.slice(0, 80)}".`);
     const state = { expired: false };
     const r = await this.locked(found.conversationId, this.leaseWaitMs, () => this.decideHeld(approvalId, decider, decision, state)).catch((err: unknown) =>
       this.takenOverOr(found.conversationId, err),

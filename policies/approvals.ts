@@ -46,7 +46,9 @@ export interface ApproverCheck {
 }
 
 /** What someone a request routed to the IT admins does not belong to is told. */
-export const onlyAdmins = (decision: 'approve' | 'deny') => `Only IT admins can ${decision} requests.`;
+const onlyAdmins = (decision: 'approve' | 'deny') => `Only IT admins can ${decision} requests.`;
+/** What a guest is told about anyone else's request, real or not: true of all of them, telling nothing of one. */
+export const guestsCannot = (decision: 'approve' | 'deny') => `Guest accounts cannot ${decision} other people's requests.`;
 
 /**
  * Whether the decider may answer this request at all, whatever its state: the people it belongs to.
@@ -60,6 +62,8 @@ export const onlyAdmins = (decision: 'approve' | 'deny') => `Only IT admins can 
 function outsiderReason(approval: ApprovalFacts, decider: Actor, decision: 'approve' | 'deny', route?: ApproverCheck): string | null {
   const isRequester = decider.id === approval.requester;
   if (isRequester) return null; // the requester's own wrong verb is refused below, with the request's words
+  // A guest answers nobody else's requests, and is told so in words that say nothing of this one.
+  if (decider.role === 'guest') return guestsCannot(decision);
   const mayApprove = route ? route.eligible : decider.role === 'admin';
   if (approval.required === 'requester') {
     if (decision === 'approve') return 'Only the person who asked can confirm this action.';

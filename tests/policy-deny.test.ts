@@ -51,13 +51,13 @@ describe("an admin's self-confirmation of a wipe of someone else's device", () =
 
   test.each(['guest', 'intern', 'alice'])('%s may neither confirm nor deny it, and is shown nothing of it', (who) => {
     const denied = s.decide(who, 'deny', id);
-    expect(denied.reply).toBe('Only the person who asked or an IT admin can deny this action.');
+    expect(denied.reply).toBe(who === 'guest' ? "Guest accounts cannot deny other people's requests." : 'Only the person who asked or an IT admin can deny this action.');
     expect(denied.approvals).toEqual([]);
     expect(denied.thread).toBe('');
     revealsNothing(JSON.stringify(denied), 'LAPTOP-ALICE-01');
     revealsNothing(s.decideText(who, 'deny', id), 'LAPTOP-ALICE-01');
     const approved = s.decide(who, 'approve', id);
-    expect(approved.reply).toBe('Only the person who asked can confirm this action.');
+    expect(approved.reply).toBe(who === 'guest' ? "Guest accounts cannot approve other people's requests." : 'Only the person who asked can confirm this action.');
     revealsNothing(JSON.stringify(approved), 'LAPTOP-ALICE-01');
     revealsNothing(s.decideText(who, 'approve', id), 'LAPTOP-ALICE-01');
   });
@@ -80,11 +80,11 @@ describe("an employee's wipe, which needs an IT admin", () => {
     expect(s.decide('alice', 'approve', id).reply).toMatch(/cannot approve your own request/);
     for (const who of ['intern', 'guest']) {
       const refused = s.decide(who, 'deny', id);
-      expect(refused.reply).toBe('Only IT admins can deny requests.');
+      expect(refused.reply).toBe(who === 'guest' ? "Guest accounts cannot deny other people's requests." : 'Only IT admins can deny requests.');
       revealsNothing(JSON.stringify(refused), 'LAPTOP-ALICE-01');
     }
     const guestApprove = s.decide('guest', 'approve', id);
-    expect(guestApprove.reply).toBe('Only IT admins can approve requests.');
+    expect(guestApprove.reply).toBe("Guest accounts cannot approve other people's requests.");
     revealsNothing(JSON.stringify(guestApprove), 'LAPTOP-ALICE-01');
     revealsNothing(s.decideText('guest', 'approve', id), 'LAPTOP-ALICE-01');
     const denied = s.decide('cto', 'deny', id);
@@ -92,7 +92,7 @@ describe("an employee's wipe, which needs an IT admin", () => {
     expect(denied.reply).toMatch(/declined by cto/);
     // Once decided, an outsider still learns nothing (not even who decided).
     const late = s.decide('guest', 'approve', id);
-    expect(late.reply).toBe('Only IT admins can approve requests.');
+    expect(late.reply).toBe("Guest accounts cannot approve other people's requests.");
     expect(s.wipes()).toBe(0);
   });
 

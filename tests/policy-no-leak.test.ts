@@ -91,14 +91,17 @@ describe('a guest learns nothing of which people, devices, tickets or requests e
     for (const r of [a, b]) expect(r.reply).not.toMatch(/Alice Anders|can't find|don't know/i);
   });
 
-  test('approving a real request and a made-up id: the same refusal', () => {
-    const wipe = runEntry('apps/cli/main.ts', ['--as', 'intern', '--json', 'wipe my laptop, it was stolen'], env);
+  test.each([
+    ['an employee’s wipe, routed to the IT admins', 'intern'],
+    ['an admin’s wipe, a confirmation only they can give', 'sam'],
+  ])('approving a real request (%s) and a made-up id: the same refusal', (_what, asker) => {
+    const wipe = runEntry('apps/cli/main.ts', ['--as', asker, '--json', 'wipe my laptop, it was stolen'], env);
     const id = (JSON.parse(wipe.stdout) as { approvals: Array<{ id: string }> }).approvals[0]!.id;
     for (const decision of ['--approve', '--deny']) {
       const real = runEntry('apps/cli/main.ts', ['--as', 'guest', decision, id], env);
       const fake = runEntry('apps/cli/main.ts', ['--as', 'guest', decision, 'apr_00000000000000000000'], env);
       expect(real.stdout).toBe(fake.stdout);
-      expect(real.stdout).toMatch(/^Only IT admins can (approve|deny) requests\./);
+      expect(real.stdout).toMatch(/^Guest accounts cannot (approve|deny) other people's requests\./);
     }
   });
 });

@@ -49,9 +49,9 @@ describe('who may decide, checked again at every click', () => {
     f = await slackFixture();
     const { request, card } = await ctoAsksToWipeAlice(f);
     await f.slack.click(PEOPLE.guestCto.id, card, APPROVE_ACTION);
-    expect((await ephemeralFor(f, PEOPLE.guestCto.id)).text).toMatch(/only the person who asked/i);
+    expect((await ephemeralFor(f, PEOPLE.guestCto.id)).text).toMatch(/guest accounts cannot approve other people's requests/i);
     await f.slack.click(PEOPLE.guestCto.id, card, DENY_ACTION);
-    expect((await ephemeralFor(f, PEOPLE.guestCto.id, 2)).text).toMatch(/only the person who asked/i);
+    expect((await ephemeralFor(f, PEOPLE.guestCto.id, 2)).text).toMatch(/guest accounts cannot deny other people's requests/i);
     expect(onlyApproval(f).status).toBe('pending');
     expect(wipes(f)).toHaveLength(0);
     // The real requester still can.
