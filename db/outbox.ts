@@ -84,9 +84,11 @@ const sentRow = prepared((db) =>
     .prepare(),
 );
 
-/** Adds items (inside the caller's transaction); an item whose key is already queued is not queued again. */
-export function enqueueOutbox(db: Db, items: OutboxItem[], now: number): void {
-  for (const item of items) insertItem(db).run({ key: item.key, conversationId: item.conversationId, kind: item.kind, body: JSON.stringify(item.body), now });
+/** Adds items (inside the caller's transaction); an item whose key is already queued is not queued again. Returns how many were added. */
+export function enqueueOutbox(db: Db, items: OutboxItem[], now: number): number {
+  let added = 0;
+  for (const item of items) added += insertItem(db).run({ key: item.key, conversationId: item.conversationId, kind: item.kind, body: JSON.stringify(item.body), now }).changes;
+  return added;
 }
 
 // A refresh still waiting to be sent for this person: a later change is shown by that one.

@@ -84,8 +84,11 @@ export function revokeStuckNotice(g: NoticeGrant & { userName?: string | null },
 }
 
 /** For the IT admins, after they were told it was stuck: it is done now. */
-export function revokeUnstuckNotice(g: NoticeGrant & { userName?: string | null }, attempts: number): string {
-  return `Resolved: ${g.userName || g.userId}'s ${g.level} access to ${g.system} has now been removed (after ${attempts} attempts).`;
+export function revokeUnstuckNotice(g: NoticeGrant & { userName?: string | null }, attempts: number, removed: boolean): string {
+  const who = `${g.userName || g.userId}'s ${g.level} access to ${g.system}`;
+  return removed
+    ? `Resolved: ${who} has now been removed (after ${attempts} attempts).`
+    : `Resolved: ${who} is not in place any more (the access system no longer has that grant; after ${attempts} attempts).`;
 }
 
 const LEVELS = ['read', 'write', 'admin'];

@@ -96,7 +96,9 @@ async function nameOf(deps: GrantSweepDeps, userId: string): Promise<string | nu
  */
 function tellAdmins(deps: GrantSweepDeps, row: GrantScheduleRow, what: 'revoke_stuck' | 'revoke_unstuck', text: string, at: number): void {
   const key = `grant:${row.grantId}:${what}`;
-  enqueueOutbox(deps.db, [{ kind: 'admin_notice', key, conversationId: ADMIN_NOTICES, body: { text, requester: row.requester ?? row.userId } }], Date.now());
+  // The holder is the one left out (an admin is not told about their own access); whoever asked for it,
+  // an admin granting someone else's, is told like any admin.
+  if (!enqueueOutbox(deps.db, [{ kind: 'admin_notice', key, conversationId: ADMIN_NOTICES, body: { text, requester: row.userId } }], Date.now())) return;
   appendAudit(deps.db, { kind: what === 'revoke_stuck' ? 'grant_revoke_stuck' : 'grant_revoke_unstuck', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), key, to: 'admins', text } }, at);
 }
 
@@ -173,7 +175,8 @@ async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, clai
       const { code, backend, detail } = result.error;
       logger.warn({ grant: row.grantId, backend, code, detail, attempt: failures, nextAttemptAt: new Date(next).toISOString() }, 'could not revoke an expired access grant; will retry');
       const lastError = `${backend} ${code}: ${result.error.message}`;
-      const stuck = failures === TELL_ADMINS_AFTER_FAILURES ? revokeStuckNotice({ ...row, userName: await nameOf(deps, row.userId) }, failures, lastError, next) : null;
+      // From the third failure on (the key makes it once; a grant already failing when this was deployed is told too).
+      const stuck = failures >= TELL_ADMINS_AFTER_FAILURES ? revokeStuckNotice({ ...row, userName: await nameOf(deps, row.userId) }, failures, lastError, next) : null;
       transact(db, () => {
         if (!markRevokeFailed(db, row.grantId, opts.owner, lastError, next)) return;
         appendAudit(db, { kind: 'grant_revoke_failed', actor: null, conversationId: row.conversationId, data: { ...auditFields(row), attempt: failures, code, backend, next_attempt_at: next } }, at);
@@ -188,7 +191,7 @@ async function revokeClaimed(deps: GrantSweepDeps, opts: GrantSweepOptions, clai
     const extended = !!inForce && coveredBy(row, inForce, row.grantId);
     const ended = grant && !extended ? endedNotice(await noticeFor(deps, row)) : null;
     // The admins were told it was stuck: they are told it is over (or that the backend had no such grant).
-    const unstuck = row.attempts >= TELL_ADMINS_AFTER_FAILURES ? revokeUnstuckNotice({ ...row, userName: await nameOf(deps, row.userId) }, row.attempts + 1) : null;
+    const unstuck = row.attempts >= TELL_ADMINS_AFTER_FAILURES ? revokeUnstuckNotice({ ...row, userName: await nameOf(deps, row.userId) }, row.attempts + 1, grant !== null) : null;
     const did = transact(db, () => {
       if (!markRevoked(db, row.grantId, opts.owner, at)) return false;
       if (unstuck) tellAdmins(deps, row, 'revoke_unstuck', unstuck, at);
