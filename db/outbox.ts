@@ -16,7 +16,7 @@ export type OutboxItem =
   | { kind: 'card_update'; key: string; conversationId: string; body: { approval: string } }
   /** For the IT admins, not a conversation (`conversationId` is ADMIN_NOTICES): a budget reached. `requester` is never told. */
   | { kind: 'admin_notice'; key: string; conversationId: string; body: { text: string; requester: string } }
-  /** Draw `user`'s Home tab again (a directory id, or approversOf(a request)); queued by enqueueHomeRefresh only. */
+  /** Draw `user`'s Home tab again (a directory id, or homesOfApprovers(a request)); queued by enqueueHomeRefresh only. */
   | { kind: 'home_refresh'; key: string; conversationId: string; body: { user: string } };
 
 /** The outbox "conversation" of notices to the admins: their own delivery lane, in order. */
@@ -27,9 +27,9 @@ export const ADMIN_NOTICES = 'admins';
  * the transport against the directory as it is when drawing: a directory cannot be read inside the
  * transaction that queues it.
  */
-export const approversOf = (approvalId: string) => `approvers:${approvalId}`;
+export const homesOfApprovers = (approvalId: string) => `approvers:${approvalId}`;
 /** The request whose approvers a Home refresh is for, or null when it is for one person. */
-export const approversOfWhich = (user: string): string | null => (user.startsWith('approvers:') ? user.slice('approvers:'.length) : null);
+export const approvalOfHomeRefresh = (user: string): string | null => (user.startsWith('approvers:') ? user.slice('approvers:'.length) : null);
 /** The outbox "conversation" of one person's Home refreshes: `home:<directory id>`, its own lane. */
 export const homeLane = (user: string) => `home:${user}`;
 
@@ -105,7 +105,7 @@ const pendingInLane = prepared((db) =>
  * Something these people see on their Home tab changed (a request made, decided or expired, a grant
  * given or ended, a ticket opened): inside the transaction that changed it, one `home_refresh` per person
  * is queued, unless one is already waiting to be sent (coalesced; one claimed and being drawn may have
- * read too early, so it does not count). `users` are directory ids, or approversOf(a request).
+ * read too early, so it does not count). `users` are directory ids, or homesOfApprovers(a request).
  */
 export function enqueueHomeRefresh(db: Db, users: Iterable<string | null | undefined>, now: number): void {
   for (const user of new Set(users)) {

@@ -1,4 +1,4 @@
-import { approversOf } from '../db/outbox';
+import { homesOfApprovers } from '../db/outbox';
 import type { AgentContext } from './agent';
 
 /** Tools whose success changes what someone's Home tab lists (My access, My tickets). */
@@ -15,7 +15,7 @@ export function homeAudience(c: Pick<AgentContext, 'requester' | 'approvals' | '
     if (c.requester) out.push(c.requester.id);
     for (const a of c.approvals) {
       if (a.decidedBy) out.push(a.decidedBy);
-      out.push(approversOf(a.id));
+      out.push(homesOfApprovers(a.id));
     }
   }
   for (const e of c.executed) {

@@ -4,7 +4,7 @@ import { addApprovalVote, approvalVotesFor, decideApprovalRow, expireDueApproval
 import { ConcurrentUpdateError, loadConversation, listUnsettled, saveConversation } from '../db/conversations';
 import { planExecutions } from '../db/executions';
 import { appendMessage } from '../db/messages';
-import { approversOf, enqueueHomeRefresh, enqueueOutbox, type OutboxItem } from '../db/outbox';
+import { homesOfApprovers, enqueueHomeRefresh, enqueueOutbox, type OutboxItem } from '../db/outbox';
 import { homeAudience } from './home-audience';
 import { redactText } from '../db/redact';
 import { transact } from '../db/transact';
@@ -515,7 +515,7 @@ export class ConversationRunner {
       appendAudit(db, { kind: 'approval_vote', actor: who.id, conversationId: approval.conversationId, data: { approval: approval.id, approved_by: votes, quorum, role: who.role } }, at);
       if (this.deps.outboxFor?.(approval.conversationId)) {
         enqueueOutbox(db, [{ kind: 'card_update', key: `update:${approval.id}:vote:${who.id}`, conversationId: approval.conversationId, body: { approval: approval.id } }], Date.now());
-        enqueueHomeRefresh(db, [who.id, approversOf(approval.id)], Date.now());
+        enqueueHomeRefresh(db, [who.id, homesOfApprovers(approval.id)], Date.now());
       }
       return true;
     });

@@ -1,4 +1,4 @@
-import { approversOf, enqueueHomeRefresh, markSent, settleAndClaim } from '../db/outbox';
+import { homesOfApprovers, enqueueHomeRefresh, markSent, settleAndClaim } from '../db/outbox';
 import { openSentinel } from './support/harness';
 import { runEntryAsync } from './support/processes';
 import { APPROVALS_CHANNEL, PEOPLE, slackFixture, type SlackFixture } from './support/slack-fixture';
@@ -40,9 +40,10 @@ describe('Home tabs are redrawn through the outbox when what they show changes, 
     await shows(fx, PEOPLE.alice.id, /✅ approved · grant alice read access to github/);
     await shows(fx, PEOPLE.alice.id, /\*github\* read until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
     expect(publishes()).toBeGreaterThan(before);
-    // Queued by the CLI, in its transaction: the requester, the decider, the request's approvers; all sent by the app.
+    // Queued by the CLI, in its transaction: the requester, the decider, the request's approvers (which the
+    // app turns into one refresh per approver: sam and cto); all sent by the app.
     await fx.slack.waitFor(() => (refreshes(fx).every((x) => x.status === 'sent') ? true : undefined));
-    expect(new Set(refreshes(fx).map((x) => x.user))).toEqual(new Set(['alice', 'sam', approversOf(id)]));
+    expect(new Set(refreshes(fx).map((x) => x.user))).toEqual(new Set(['alice', 'sam', 'cto', homesOfApprovers(id)]));
     // The intern never opened Home and was not concerned: nothing is drawn for them.
     expect(fx.slack.state.views.has(PEOPLE.intern.id)).toBe(false);
   });
@@ -84,7 +85,7 @@ describe('home_refresh rows are coalesced per person', () => {
     try {
       const db = s.database.db;
       const pending = () => s.database.sqlite.prepare("select conversation_id c from outbox where kind = 'home_refresh' and status = 'pending' order by c").all();
-      enqueueHomeRefresh(db, ['alice', 'alice', approversOf('A1'), null], 1);
+      enqueueHomeRefresh(db, ['alice', 'alice', homesOfApprovers('A1'), null], 1);
       enqueueHomeRefresh(db, ['alice', 'sam'], 2);
       expect(pending()).toEqual([{ c: 'home:alice' }, { c: 'home:approvers:A1' }, { c: 'home:sam' }]);
       // Claimed (being drawn, possibly from what was read before the next change): the next change queues another.

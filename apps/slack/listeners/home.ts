@@ -1,7 +1,7 @@
 import type { App, webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { getApproval } from '../../../db/approvals';
-import { approversOfWhich } from '../../../db/outbox';
+import { approvalOfHomeRefresh, enqueueHomeRefresh } from '../../../db/outbox';
 import { approvalDecision, routeNow } from '../../../machines/approvers';
 import { valueOr } from '../../../tools/backends/types';
 import { homeView, type HomeDeps } from '../home-view';
@@ -12,9 +12,9 @@ export interface HomeTab {
   publish(user: string, notice?: string): Promise<void>;
   /**
    * An outbox `home_refresh` (queued by whichever process changed something, the CLI included): `user` (a
-   * directory id) has their Home drawn again when Slack knows them as a full member; approversOf(a
-   * request), the Home of everyone who may approve it (resolved against the directory now), so an
-   * approver's "Waiting for you" gains or loses it whether or not they opened Home lately, or here.
+   * directory id) has their Home drawn again when Slack knows them as a full member; homesOfApprovers(a
+   * request), a refresh queued for everyone who may approve it (resolved against the directory now), so
+   * an approver's "Waiting for you" gains or loses it whether or not they opened Home lately, or here.
    * A Slack refusal goes up, so the outbox retries it.
    */
   refresh(user: string): Promise<void>;
@@ -48,15 +48,14 @@ export function registerHome(app: App, deps: { identity: SlackIdentity; logger: 
         deps.logger.warn({ err, user }, 'could not draw the Home tab');
       }),
     async refresh(user) {
-      const approvalId = approversOfWhich(user);
+      const approvalId = approvalOfHomeRefresh(user);
       if (approvalId === null) return drawFor(user);
       const approval = getApproval(deps.home.db, approvalId);
       if (!approval) return;
       const route = await routeNow(deps.home.backends.directory, approvalDecision(approval), approval.requester, { usergroups: deps.home.usergroups });
-      // Everyone is drawn even when one fails; the first failure then goes up for the outbox to retry.
-      let failed: unknown = null;
-      for (const approver of route.approvers) await drawFor(approver).catch((err: unknown) => (failed ??= err));
-      if (failed) throw failed;
+      // One refresh per approver, queued like any other: coalesced with what else changed for them, and
+      // retried for that person alone when Slack refuses their Home.
+      enqueueHomeRefresh(deps.home.db, route.approvers, Date.now());
     },
   };
 }
