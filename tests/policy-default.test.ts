@@ -28,6 +28,9 @@ const fromFile = loaded.policy;
 const recorded = new Map(expected.cases.map(([role, pi, ti, effect, rule]) => [`${role}|${pi}|${ti}`, { effect, rule }]));
 function since(role: Role, pi: number, ti: number, effect: string, rule: string): { effect: string; rule: string } {
   if (role !== 'guest' || rule !== 'unknown-target') return { effect, rule };
+  const [unknown, other] = [expected.targets[ti]!, expected.targets[ti - 3]!];
+  // The fixture's order is what this relies on: fail loudly if it ever changes.
+  if (unknown.kind === 'none' || other.kind !== unknown.kind || other.owner !== 'other' || other.state !== unknown.state) throw new Error(`fixture target ${ti - 3} is not target ${ti} owned by someone else`);
   const asSomeoneElses = recorded.get(`${role}|${pi}|${ti - 3}`)!;
   return asSomeoneElses.effect === 'deny' ? asSomeoneElses : { effect, rule };
 }
