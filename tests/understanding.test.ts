@@ -274,12 +274,14 @@ describe('never the wrong person (CLI)', () => {
     expect(r.proposals.map((p) => p.args)).toEqual([{ user: 'alice' }, { user: 'intern' }]);
   });
 
-  test('a correction after a request ran replans it for the person meant; clear names act without asking', () => {
+  test('a correction after a request ran offers it for the person meant (the yes sends it to policy); clear names act without asking', () => {
     const db = tempDbPath();
     cli(db, 'sam', 't', 'lock my laptop');
     const meant = cli(db, 'sam', 't', 'no, I meant alice');
-    expect(meant.proposals).toEqual([expect.objectContaining({ args: { device_id: 'LAPTOP-ALICE-01', command: 'lock' } })]);
-    expect(meant.reply).toMatch(/already handled/);
+    expect(meant.proposals).toEqual([]);
+    expect(meant.reply).toMatch(/already went ahead/);
+    expect(meant.reply).toMatch(/Do you want me to lock LAPTOP-ALICE-01\?/);
+    expect(cli(db, 'sam', 't', 'yes').proposals).toEqual([expect.objectContaining({ args: { device_id: 'LAPTOP-ALICE-01', command: 'lock' } })]);
     expect(cli(db, 'sam', 'a', 'reset the password for Alice Anders').proposals).toEqual([expect.objectContaining({ args: { user: 'alice' } })]);
     expect(cli(db, 'sam', 'b', 'ALICE@EXAMPLE.COM needs a reset').proposals).toEqual([expect.objectContaining({ args: { user: 'alice' } })]);
     const bob = cli(db, 'sam', 'c', 'lock laptop bob');

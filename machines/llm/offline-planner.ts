@@ -4,11 +4,11 @@ import { canonicalText } from './canonical';
 import { bareNames, personMentions, PRONOUN } from './mentions';
 import { affirmed, affirmedAgain } from './negation';
 import { describedPerson, listedPeople, namesEveryone, namesOwnDevice, namesSelf, readPeople, SELF_WORDS, type Reading } from './people-in-message';
-import { ALSO_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, JUST_FOR, OWN_AGAIN, RE, SELF, THE_THING } from './phrasings';
-import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
+import { ALSO_FOR, AND_FOR, AND_WHOSE, CORRECTION, DEVICE_WORDS, FOR_OWNER_CLAUSE, JUST_FOR, OWN_AGAIN, OWNER_ONLY_CLAUSE, RE, SELF, THE_THING } from './phrasings';
+import { accessLevel, DEFAULT_HOURS, DEFAULT_LEVEL, durationHours, findSystem, findSystems, levelQuestion, priorityFrom, reasonFrom, summaryFrom } from './request-details';
 import { correctSpelling } from './spelling';
 import { classifySpeechAct, relationOf, relationQuestion, vagueItQuestion } from './speech-act';
-import { replyToSpeechAct } from './speech-act-reply';
+import { earlierRequestStands, offerPlanned, replyToSpeechAct } from './speech-act-reply';
 import { askedToConfirm, isTypedConfirmation } from './confirmation';
 import { asksToExtend, extensionFromAnswer, planExtension } from './extend-access';
 import type { ProposeRequest, TicketKeys } from './provider';
@@ -27,6 +27,8 @@ interface Clause {
   subject?: Subject;
   raw: string;
   text: string;
+  /** The words as written, when `raw` is the request it continues ("sam's" after "check my laptop"). */
+  said?: string;
 }
 
 /** Lowercased, quotes straightened, typos corrected, except in `names` (people the directory knows). */
@@ -131,18 +133,82 @@ function call(name: string, args: Record<string, unknown>): RawCall {
   return { name, arguments: JSON.stringify(args) };
 }
 
-/** Splits "reset my password and check my laptop" into clauses, so each request is planned once. */
+/** A part of a message that starts with a request's verb ("reset my password", "please lock it"). */
+const STARTS_WITH_REQUEST =
+  /^(?:(?:please|pls|also|and|then|just|now|can you|could you|would you|kindly)\s+)*(?:reset|check|lock|restart|reboot|wipe|erase|open|create|file|raise|grant|give|add|run|scan|diagnose|unlock|revoke|remove|extend)\b/i;
+
+/** A clause that asks for something to be done: without a plan for it, it must be named in the reply. */
+const ASKS_FOR_ACTION = /\b(?:reset|check|lock|restart|reboot|wipe|erase|open|create|file|raise|grant|give|add|run|scan|diagnose|unlock|revoke|remove|extend)\b/;
+
+/**
+ * Splits "reset my password and check my laptop" into clauses, so each request is planned once. A list of
+ * requests ("reset my password, check my laptop, lock the intern's laptop") is split at its commas; a part
+ * that only names an owner ("check my laptop, then sam's", "…, same for alice") is the request before it,
+ * for that owner: every request of the message is planned (or named as not done), none is dropped.
+ */
 function clauses(raw: string, names: ReadonlySet<string>): Clause[] {
-  return raw
-    .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give|add|run|what|which|show|list)\b))/i)
-    .flatMap((r): Clause[] => {
-      const both = AND_WHOSE.exec(r.trim());
-      if (!both) return [{ raw: r.trim(), text: normalize(r, names) }];
-      const left = { raw: both[1]!, text: normalize(both[1]!, names) };
-      return [left, { ...left, about: normalize(both[2]!, names) }];
-    })
-    .filter((c) => c.text.length > 0);
+  const out: Clause[] = [];
+  const pieces = raw
+    .split(/(?:[.;!?]\s+|\s+(?:and then|and also|also|then|plus)\s+|,\s*and\s+|\s+and\s+(?=(?:can you|could you|please|i need|i want|also|reset|check|lock|restart|reboot|wipe|open|create|grant|give|add|run|what|which|show|list|tell|ask|remind|message|ping|unlock|remove|revoke)\b))/i)
+    .flatMap(listed);
+  // "lock and restart my laptop": the lock gets the object the restart names.
+  for (let i = 0; i + 1 < pieces.length; i++) {
+    const verb = BARE_VERB.exec(pieces[i]!.trim());
+    if (verb && STARTS_WITH_REQUEST.test(pieces[i + 1]!.trim())) pieces[i] = `${verb[1]} ${pieces[i + 1]!.trim().replace(STARTS_WITH_REQUEST, '').trim()}`;
+  }
+  for (const piece of pieces) {
+    const r = piece.trim();
+    const text = normalize(r, names);
+    if (!text) continue;
+    const prev = out.at(-1);
+    // "…, then sam's": the request before, for sam. Its device ids stay with it (deviceIds reads `about`).
+    const possessive = prev ? OWNER_ONLY_CLAUSE.exec(text) : null;
+    const forWhom = prev && !possessive ? FOR_OWNER_CLAUSE.exec(text) : null;
+    if (prev && (possessive || forWhom)) {
+      out.push({ raw: prev.raw, text: prev.text, about: possessive ? possessive[1]! : `for ${forWhom![1]!}`, said: r });
+      continue;
+    }
+    const both = AND_WHOSE.exec(r);
+    if (!both) {
+      out.push({ raw: r, text });
+      continue;
+    }
+    const left = { raw: both[1]!, text: normalize(both[1]!, names) };
+    out.push(left, { ...left, about: normalize(both[2]!, names), said: r });
+  }
+  return out;
 }
+
+const OWNER_WORD = /\b(?:my|mine)\b|['’]s\b/;
+const BARE_VERB = /^(?:(?:please|pls|can you|could you|just)\s+)*(lock|restart|reboot|wipe|check|reset)$/i;
+
+/**
+ * "reset my password, check my laptop, lock the intern's": a list of requests, one piece each. Also
+ * "restart my laptop and alice's laptop" (two owners, one request each).
+ */
+function listed(piece: string): string[] {
+  const parts = piece.split(/\s*,\s*/).flatMap((part) => {
+    const and = /\s+and\s+/i.exec(part);
+    if (!and) return [part];
+    const left = part.slice(0, and.index);
+    const right = part.slice(and.index + and[0].length);
+    const owners = (s: string) => OWNER_WORD.test(s.toLowerCase());
+    return STARTS_WITH_REQUEST.test(left) && owners(left) && owners(right) && !/\band\b/i.test(right) ? [left, right] : [part];
+  });
+  const out: string[] = [];
+  for (const part of parts) {
+    const prev = out.at(-1);
+    // A new request after a comma only when the part before was a request too ("my laptop is slow, restart
+    // it" is one request; "don't wipe it, lock it" and "lock it, not alice's" stay whole).
+    if (prev !== undefined && STARTS_WITH_REQUEST.test(prev) && (STARTS_WITH_REQUEST.test(part) || OWNER_ONLY_CLAUSE.test(part.toLowerCase()))) out.push(part);
+    else if (prev !== undefined) out[out.length - 1] = `${prev}, ${part}`;
+    else out.push(part);
+  }
+  return out;
+}
+
+/** Acts that concern only their own clause: the other requests of the message are still planned. */
+const CLAUSE_LOCAL = new Set(['unlock', 'revocation', 'bulk', 'either', 'relayed', 'question']);
 
 /** How a replanned message is read: only the clauses that asked "whom?", or all of it for someone else. */
 interface Override {
@@ -214,7 +280,33 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
   // its act again, "should I wipe my laptop?" offered "wipe my laptop, should I?" and never returned.
   if (!override && !hint && !replanned) {
     const act = classifySpeechAct(whole, { systems: req.systemIds ?? [], isName: (w) => (req.people ?? []).some((p) => p.mention === w) });
-    const answered = replyToSpeechAct(act, { req, plan: (message) => offlinePlan({ ...req, message }, undefined, undefined, true) });
+    const ctx = { req, plan: (message: string) => offlinePlan({ ...req, message }, undefined, undefined, true) };
+    // "reset my password and unlock my laptop": an act of one clause answers that clause, and the
+    // requests beside it are planned, so neither is dropped.
+    const split = act.act === 'request' || CLAUSE_LOCAL.has(act.act) ? clauses(raw, names) : [];
+    if (split.length > 1) {
+      const acts = split.map((c) => classifySpeechAct(c.text, { systems: req.systemIds ?? [], isName: (w) => (req.people ?? []).some((p) => p.mention === w) }));
+      const asked: string[] = [];
+      split.forEach((c, i) => {
+        if (acts[i]!.act !== 'request') return;
+        // "…, then sam's" goes with the request it continues.
+        if (c.about !== undefined && asked.length) asked[asked.length - 1] += ` and ${c.said ?? c.about}`;
+        else asked.push(c.raw);
+      });
+      const local = acts.every((a) => a.act === 'request' || CLAUSE_LOCAL.has(a.act)) && split.every((c, i) => c.about === undefined || acts[i]!.act === 'request');
+      if (local && asked.length && acts.some((a) => a.act !== 'request')) {
+        const planned = ctx.plan(asked.join('. '));
+        const answers = acts.filter((a) => a.act !== 'request').map((a) => replyToSpeechAct(a, ctx)).filter((p): p is Plan => !!p);
+        const open = planned.dialogue?.pending || planned.dialogue?.offer || planned.dialogue?.unresolved;
+        const offered = open ? undefined : answers.find((a) => a.dialogue?.pending || a.dialogue?.offer)?.dialogue;
+        return {
+          ...planned,
+          text: [planned.text, ...answers.map((a) => a.text)].filter(Boolean).join(' ') || null,
+          dialogue: offered ? { ...(planned.dialogue ?? {}), pending: offered.pending, offer: offered.offer } : planned.dialogue,
+        };
+      }
+    }
+    const answered = replyToSpeechAct(act, ctx);
     if (answered) return answered;
   }
   // "Cancel that" withdraws what is waiting in this thread; a question still open is simply dropped.
@@ -346,25 +438,30 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       pending = { tool: 'provision_access', args: { ...args, system }, missing: ['level'] };
       return;
     }
-    calls.push(call('provision_access', { ...args, system, level: level ?? DEFAULT_LEVEL, duration_hours: hours ?? DEFAULT_HOURS }));
+    // "read on github and the vpn": one request per system, none dropped.
+    const named = findSystems(t, req.systemIds ?? []);
+    for (const s of named.length > 1 ? named : [system]) calls.push(call('provision_access', { ...args, system: s, level: level ?? DEFAULT_LEVEL, duration_hours: hours ?? DEFAULT_HOURS }));
   };
 
   let earlier: Extract<Subject, { kind: 'person' }> | undefined;
-  for (const c of clauses(raw, names).flatMap((c) => eachPerson(c, req))) {
+  /** Plans one clause; 'skipped' when it was left out on purpose (answered already). */
+  const planClause = (c: Clause): 'skipped' | void => {
     const t = c.text;
-    const devices = deviceIds(c.raw, keys);
-    const tickets = ticketIdsIn(c.raw, keys);
+    const devices = deviceIds(c.about ?? c.raw, keys);
+    const tickets = ticketIdsIn(c.about ?? c.raw, keys);
     const reading = readPeople(t, req.systemIds ?? []);
     noteExcluded(reading);
     const named = c.subject ?? (c.about !== undefined ? subjectOf(c.about, req) : subjectOf(reading.focus, req, earlier, reading.excluded));
     // The answer to "whom do you mean?" replans only the clauses that asked it: the others were done already.
-    if (override?.clauses === 'unsure' && !isUnsure(named)) continue;
+    if (override?.clauses === 'unsure' && !isUnsure(named)) return 'skipped';
     const subject = override?.subject ?? named;
     if (subject.kind === 'person') {
       lastPerson = subject.id;
       earlier = subject;
     }
-    const mentionsDevice = devices.length > 0 || new RegExp(`\\b${DEVICE_WORDS}\\b`).test(t) || /\bit\b/.test(t);
+    // "lock the intern's", "restart mine": a device command's object, left out after its owner.
+    const ownerEnds = /['’]s(?:\s+(?:one|too|as well|also|please|pls|now))*[\s.!?]*$|\bmine\b/.test(t);
+    const mentionsDevice = devices.length > 0 || new RegExp(`\\b${DEVICE_WORDS}\\b`).test(t) || /\bit\b/.test(t) || ownerEnds;
 
     const command = (name: 'lock' | 'restart' | 'wipe') => {
       const d = deviceOf(t, devices, subject, 'execute_remote_command', { command: name });
@@ -373,7 +470,7 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
     };
     if (RE.approvalQueue.test(t)) {
       calls.push(call('list_pending_approvals', {}));
-      continue;
+      return;
     }
     // "extend my access", "can I have aws-prod for 2 more hours": the requester's grant asked for again.
     if (subject.kind === 'self' && asksToExtend(t, req.systemIds ?? [])) {
@@ -381,42 +478,42 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       if (ext.kind === 'call') calls.push(call('provision_access', ext.args));
       else notes.push(ext.text);
       if (ext.kind === 'which') pending = ext.pending;
-      continue;
+      return;
     }
     // A question about someone else's access or tickets is read-only, and only the requester's own can be shown.
     if (RE.accessQuestion.test(t) && !RE.accessRequest.test(t) && subject.kind !== 'self') {
       notes.push(`I can only show your own access ("what access do I have?"), not ${whoseName(subject)}. An IT admin can look theirs up in the access system.`);
-      continue;
+      return;
     }
     if (RE.ticketsQuestion.test(t) && !tickets.length && subject.kind !== 'self') {
       notes.push(`I can only list your own tickets ("my open tickets"), not ${whoseName(subject)}. A ticket I can check by its id, like ${keys.example}.`);
-      continue;
+      return;
     }
     // "do I have admin on github?", "and what about mine?" (after "I can only show your own access"): a question, not a request.
     if (subject.kind === 'self' && !RE.accessRequest.test(t) && (/^(?:is|are|does|do|has|have)\b/.test(t) && RE.accessQuestion.test(t) || (OWN_AGAIN.test(t) && /only show your own access/.test(lastAssistant?.content ?? '')))) {
       calls.push(call('list_my_access', {}));
-      continue;
+      return;
     }
     if (subject.kind === 'self' && OWN_AGAIN.test(t) && /only list your own tickets/.test(lastAssistant?.content ?? '')) {
       calls.push(call('list_my_tickets', {}));
-      continue;
+      return;
     }
     if (RE.myAccess.test(t) && subject.kind === 'self') {
       calls.push(call('list_my_access', {}));
-      continue;
+      return;
     }
     if (RE.myTickets.test(t) && !tickets.length && !RE.createTicket.test(t)) {
       calls.push(call('list_my_tickets', {}));
-      continue;
+      return;
     }
     // "wipe all laptops", "reset everyone's password": one named person or device at a time.
     if (namesEveryone(reading.kept) && ACTING.some((re) => affirmed(t, re))) {
       notes.push("I act on one named person or device at a time, so I won't do that for everyone. Whose do you mean? Tell me a name, email or device id (for many at once, I can open a ticket for IT).");
-      continue;
+      return;
     }
     if (affirmed(t, RE.wipe)) {
       command('wipe');
-      continue;
+      return;
     }
     if (affirmed(t, RE.stolen) && mentionsDevice && subject.kind === 'person' && !affirmed(t, RE.lock)) {
       // Someone else's device reported lost, nothing asked: offer to lock it rather than act unasked.
@@ -425,55 +522,70 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
         notes.push(`Shall I lock ${d} (${subject.name}'s)? (yes / no) It can also be wiped if it can't be recovered (that needs an IT admin's approval).`);
         pending = { tool: 'execute_remote_command', args: { device_id: d, command: 'lock' }, missing: ['confirm'] };
       }
-      continue;
+      return;
     }
     if (affirmed(t, RE.stolen) && mentionsDevice) {
       const d = command('lock');
       // Said before policy decides, so it promises nothing: the summary says what actually happened.
       if (d) notes.push(`If ${d} can't be recovered, it can be wiped (that needs an IT admin's approval), and I can open a ticket for a replacement.`);
-      continue;
+      return;
     }
     if (affirmed(t, RE.lock) && !/\bunlock\b/.test(t) && mentionsDevice) {
       command('lock');
-      continue;
+      return;
     }
     if (affirmed(t, RE.restart)) {
       command('restart');
-      continue;
+      return;
     }
     if (affirmedAgain(t, RE.password)) {
       const user = userOf(subject);
       if (user) calls.push(call('reset_password', { user }));
-      continue;
+      return;
     }
     if (RE.createTicket.test(t)) {
-      calls.push(call('create_support_ticket', { summary: summaryFrom(raw), description: raw.slice(0, 4000), priority: priorityFrom(whole) }));
-      continue;
+      // One of several requests: the ticket is about its own clause ("… and open a ticket about outlook").
+      calls.push(call('create_support_ticket', { summary: summaryFrom(several ? c.raw : raw), description: raw.slice(0, 4000), priority: priorityFrom(whole) }));
+      return;
     }
     if (tickets.length && (RE.ticketStatus.test(t) || /\b(?:ticket|check|how|what)\b/.test(t) || t.replace(/[^a-z]/g, '').length < 12)) {
       for (const id of tickets) calls.push(call('check_ticket_status', { ticket_id: id }));
-      continue;
+      return;
     }
     if (/\b(?:my|the) (?:ticket|tickets|case|request)\b/.test(t) && (RE.ticketStatus.test(t) || /\b(?:check|look (?:at|up)|how is)\b/.test(t))) {
       notes.push(`Which ticket? Give me its id, like ${keys.example}.`);
-      continue;
+      return;
     }
     if (affirmedAgain(t, RE.access) && !/\bpassword\b/.test(t)) {
       const user = userOf(subject);
       if (user) planAccess(user, c.raw, t);
-      continue;
+      return;
     }
-    if ((RE.diagnostic.test(t) && (mentionsDevice || /\b(?:slow|battery|disk|storage|overheat|crash|freez|frozen|fan)/.test(t))) || RE.diagnosticVerb.test(t)) {
+    if ((RE.diagnostic.test(t) && (mentionsDevice || /\b(?:slow|battery|disk|storage|overheat|crash|freez|frozen|fan)/.test(t) || (several && /\b(?:run|do)\b.*\bdiagnos/.test(t)))) || RE.diagnosticVerb.test(t)) {
       const d = deviceOf(t, devices, subject, 'run_device_diagnostic', {});
       if (d) calls.push(call('run_device_diagnostic', { device_id: d }));
-      continue;
+      return;
     }
     if (RE.hardware.test(t)) {
       // A problem reported, nothing asked: offer the ticket rather than file one unasked.
       notes.push("I can't fix that from here, but I can open a ticket for IT with your message. Shall I? (yes / no)");
       offer = 'ticket';
-      continue;
+      return;
     }
+  };
+  /** Clauses that asked for something and got neither a proposal nor a word in the reply. */
+  const unplanned: string[] = [];
+  const planned = clauses(raw, names).flatMap((c) => eachPerson(c, req));
+  const several = planned.length > 1;
+  for (const c of planned) {
+    const before = { calls: calls.length, notes: notes.length, pending };
+    if (planClause(c) === 'skipped') continue;
+    const said = c.said ?? c.raw;
+    if (calls.length === before.calls && notes.length === before.notes && pending === before.pending && ASKS_FOR_ACTION.test(c.text) && !unplanned.includes(said)) unplanned.push(said);
+  }
+  // Nothing of a message is dropped silently: a request no rule could plan is named in the reply.
+  if (unplanned.length && (calls.length || notes.length)) {
+    notes.push(`I haven't done ${unplanned.map((u) => `"${u.slice(0, 80)}"`).join(' or ')}: I couldn't tell exactly what to do there, so I left it. Ask me for it on its own, saying what it is about (e.g. "restart alice's laptop").`);
   }
 
   /** The request a classifier's guess names, planned like any other; null when it leads nowhere safe. */
@@ -560,11 +672,23 @@ export function offlinePlan(req: ProposeRequest, hint?: string, override?: Overr
       if (named && isUnsure(named)) return { text: whoQuestion(named), calls: [], dialogue: dialogue() };
       if (named) {
         const replanned = offlinePlan({ ...req, message: again, dialogue: { ...req.dialogue, lastRequest: undefined } }, undefined, { subject: named, clauses: 'all' });
-        const note = `Your earlier request ("${again.slice(0, 80)}") was already handled as shown above, and I haven't undone it.`;
-        return { ...replanned, text: [note, replanned.text].filter(Boolean).join(' ') };
+        // "only alice's" after a request for several: that one again, now, through policy as usual.
+        if (!CORRECTION.test(whole)) {
+          const note = `Your earlier request ("${again.slice(0, 80)}") was already handled as shown above, and I haven't undone it.`;
+          return { ...replanned, text: [note, replanned.text].filter(Boolean).join(' ') };
+        }
+        // "no wait, make that the intern" after it was handled: what became of the earlier one is said
+        // plainly (nothing undoes it), and the corrected request is offered, never run on the correction alone.
+        const note = earlierRequestStands(again, lastAssistant?.content);
+        const keep = { ...dialogue(), lastRequest: again };
+        const offered = offerPlanned(replanned, req);
+        if (offered) return { ...offered, text: `${note} ${offered.text}`, dialogue: { ...keep, ...offered.dialogue, lastRequest: again } };
+        if (!replanned.calls.length) return { ...replanned, text: [note, replanned.text].filter(Boolean).join(' '), dialogue: { ...keep, ...(replanned.dialogue ?? {}), lastRequest: again } };
+        const whom = named.kind === 'self' ? 'yourself' : whoseName(named).replace(/'s$/, '');
+        return { text: `${note} If you want it for ${whom}, ask me for it again in words, naming them (e.g. "${again.slice(0, 60)}" with their name).`, calls: [], dialogue: keep };
       }
     }
-    if (again && !override && ALSO_FOR.test(whole)) {
+    if (again && !override && (ALSO_FOR.test(whole) || AND_FOR.test(whole))) {
       const who = subjectOf(whole, req);
       // Someone must be named ("the vpn too" names nobody, and is not the same request again).
       const named: Subject | null =

@@ -44,13 +44,28 @@ export const RE = {
 };
 
 /** "… and alice's", "… and on the intern's", "… and mine": one more owner for the same request. */
-export const AND_WHOSE = /^(.*\S)\s+and\s+(?:on\s+|for\s+|to\s+)?((?:the\s+)?@?[a-z0-9._@-]+['’]s|mine|me|my (?:laptop|one|computer|device|account|password))(?:\s+(?:too|as well|also))?\s*[.!?]?$/i;
+export const AND_WHOSE =
+  /^(.*\S)\s+and\s+(?:on\s+|for\s+|to\s+)?((?:the\s+)?@?[a-z0-9._@-]+['’]s(?:\s+(?:laptop|computer|device|machine|mac|password|account|one))?|mine|me|my (?:laptop|one|computer|device|account|password))(?:\s+(?:too|as well|also))?\s*[.!?]?$/i;
+
+/**
+ * A clause that is only an owner, the request it continues left out: "check my laptop, then sam's", "…; and
+ * the intern's", "…, same for alice", "…, then mine". Group 1 is the owner as written.
+ */
+export const OWNER_ONLY_CLAUSE =
+  /^(?:(?:and|also|then|now|plus|ok|okay|so)[,\s]+)*(?:(?:do |and )?(?:the )?same (?:for|with)\s+|(?:what|how) about\s+|do\s+)?(?:(?:for|on|to)\s+)?((?:the\s+)?@?[\p{L}\p{N}._@-]+['’]s|mine|(?:for\s+)?me|myself|my (?:laptop|one|computer|device|account|password))(?:\s+(?:laptop|computer|device|machine|mac|password|account|one))?(?:\s+(?:too|as well|also|please|pls|then))?[\s.!?]*$/u;
+
+/** "… the same for alice", "…, then for the intern": the owner after "for" (not a possessive). */
+export const FOR_OWNER_CLAUSE = /^(?:(?:and|also|then|now|plus|ok|okay|so)[,\s]+)*(?:(?:do |and )?(?:the )?same\s+)?for\s+((?:the\s+)?@?[\p{L}\p{N}._@-]+)(?:\s+(?:too|as well|also|please|pls))?[\s.!?]*$/u;
 
 /** A follow-up asking for the last request again, for someone else: "and alice's too", "same for the intern". */
 export const ALSO_FOR = /^(?:and|also|ok|okay|now)?[,\s]*(?:(?:same|do the same|the same) for\s+\S+(?:\s\S+)?|(?:for\s+|do\s+)?\S+(?:\s\S+)?\s*,?\s*(?:too|as well|also))\s*[.!]*$/;
 
+/** "and the intern's", "what about sam's?", "and for alice", "and mine": the last request, for the person named. */
+export const AND_FOR = /^(?:and|also|plus|now|then|(?:and )?(?:what|how) about)[,\s]+(?:(?:for|on|to)\s+)?(?:(?:the\s+)?@?[\p{L}\p{N}._@-]+['’]s(?:\s+(?:laptop|computer|device|machine|mac|password|account|one))?|mine|me|my (?:laptop|one|computer|device|account|password)|(?:the\s+)?@?[\p{L}\p{N}._@-]+)(?:\s+(?:too|as well|also|please|pls))?[\s.!?]*$/u;
+
 /** "no, I meant alice", "sorry, I meant the intern's", "actually, for alice": the last request was for someone else. */
-export const CORRECTION = /^(?:no|nope|sorry|oops|wait|actually|oh)?[,!.\s]*(?:i )?(?:meant|mean)\b|^(?:no|nope|sorry|oops|actually)[,!.\s]+(?:it'?s |it was |for |that was for )\S+(?:'s)?[.!]*$/;
+export const CORRECTION =
+  /^(?:no|nope|sorry|oops|wait|actually|oh)?[,!.\s]*(?:i )?(?:meant|mean)\b|^(?:no|nope|sorry|oops|actually)[,!.\s]+(?:it'?s |it was |for |that was for )\S+(?:'s)?[.!]*$|^(?:(?:no|nope|sorry|oops|wait|actually|oh|hmm|hang on|scratch that|on second thought)[,!.\s]+)*(?:make (?:that|it)|change (?:that|it) to|switch (?:that|it) to|(?:that|it) should (?:be|have been)(?: for)?)\s+(?:for\s+)?\S+(?:\s\S+)?[.!]*$/;
 
 /** "and what about mine?", "mine then": the requester's own, after being told only theirs can be shown. */
 export const OWN_AGAIN = /^(?:(?:and|ok|okay|so|then)[,\s]+)*(?:(?:what|how) about |show |then )?(?:mine|me|my own|my (?:access|tickets))(?: then)?\s*\??$/;

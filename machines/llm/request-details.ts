@@ -32,6 +32,24 @@ export function findSystem(text: string, systems: string[]): string | null {
   return m && !STOPWORDS.has(m[1]!) ? m[1]! : null;
 }
 
+/**
+ * Every system the text names, in order ("github and the vpn" → github, vpn); [] when a part of the text
+ * turns one down ("I don't need aws-prod anymore, just vpn"): then findSystem's one reading stands.
+ */
+export function findSystems(text: string, systems: string[]): string[] {
+  if (/\b(?:don'?t|do not|no longer|not|any ?more|instead|rather|without|except)\b/.test(text)) return [];
+  const found: Array<[number, string]> = [];
+  for (const s of systems) {
+    const at = text.search(new RegExp(`\\b${s.replace(/[-_.]/g, '[-_. ]?')}\\b`));
+    if (at >= 0) found.push([at, s]);
+  }
+  for (const [alias, id] of Object.entries(SYSTEM_ALIASES)) {
+    const at = text.search(new RegExp(`\\b${alias}\\b`));
+    if (at >= 0 && systems.includes(id) && !found.some(([, s]) => s === id)) found.push([at, id]);
+  }
+  return found.sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+}
+
 // A level the text says it does not want: "I don't need admin access, just read", "not write".
 const NEGATED_LEVEL =
   /\b(?:don'?t|do not|doesn'?t|does not|no longer|not|never|no need for|without)\s+(?:(?:really |even )?(?:need|want|require)s?\s+)?(?:an?\s+|the\s+|any\s+)?(?:admin(?:istrator)?|root|owner|full access|superuser|write|edit|push|read[- ]?write|read[- ]?only|read|view(?:er)?)\b/g;

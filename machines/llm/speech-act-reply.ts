@@ -40,7 +40,12 @@ const kept = (req: ProposeRequest): DialogueState | null => req.dialogue ?? null
  * waiting for the thread's "yes". Null when it would not plan to exactly one action without a question.
  */
 function offer(request: string, ctx: SpeechReplyContext): Plan | null {
-  const planned = ctx.plan(request);
+  return offerPlanned(ctx.plan(request), ctx.req);
+}
+
+/** A plan of exactly one action (not a wipe), as an offer its thread's "yes" accepts; null otherwise. */
+export function offerPlanned(planned: Plan, req: ProposeRequest): Plan | null {
+  const ctx = { req };
   const [c] = planned.calls;
   // A note beside the one call ("if it can't be recovered, it can be wiped") is fine; a question is not.
   if (planned.calls.length !== 1 || !c || planned.text?.includes('?')) return null;
@@ -64,6 +69,32 @@ const withOffer = (text: string, request: string | null, ctx: SpeechReplyContext
   if (offered) return { ...offered, text: `${text} ${offered.text}` };
   return { text: action === 'wipe' || !request ? text : `${text} If you want it done, say so, e.g. ${ASK_FOR[action]}.`, calls: [], dialogue: kept(ctx.req) };
 };
+
+/**
+ * "no wait, make that the intern" after `earlier` was handled: what became of the earlier request, said
+ * plainly, since the correction does not undo it. `lastReply` is Sentinel's answer to it.
+ */
+export function earlierRequestStands(earlier: string, lastReply: string | undefined): string {
+  const quoted = `"${earlier.slice(0, 80)}"`;
+  const reply = lastReply ?? '';
+  if (/\brequest apr_[a-z0-9]+/i.test(reply) && /⏳|needs approval|confirm/i.test(reply) && !/✅/.test(reply)) {
+    return `Your earlier request (${quoted}) is still waiting for approval and stays so: say "cancel that" to withdraw it.`;
+  }
+  if (reply.trim() && reply.split('\n').every((line) => /^(?:✋|🚫)/.test(line.trim()) || !line.trim())) {
+    return `Your earlier request (${quoted}) was not done (see my answer above).`;
+  }
+  const text = earlier.toLowerCase();
+  const undo = /\b(?:access|permissions?|rights|admin)\b/.test(text)
+    ? `${REVOKE_ANSWER} That access ends by itself when it expires, and an IT admin can remove it sooner: say "remove my access" and I'll offer a ticket asking IT to.`
+    : /\block\b/.test(text)
+      ? "I can't unlock a device either: say \"unlock my laptop\" and I'll offer a ticket asking IT to."
+      : /\b(?:wipe|erase)\b/.test(text)
+        ? 'A wipe cannot be undone.'
+        : /\b(?:pass ?word|reset)\b/.test(text)
+          ? 'The reset link already went out; it expires by itself if nobody uses it.'
+          : "I can't undo it.";
+  return `Your earlier request (${quoted}) already went ahead as shown above, and I haven't undone it: ${undo}`;
+}
 
 /** The plan for a message that is not a plain request; null for a request (planned as usual). */
 export function replyToSpeechAct(act: SpeechAct, ctx: SpeechReplyContext): Plan | null {
