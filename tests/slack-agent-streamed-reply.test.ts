@@ -21,22 +21,25 @@ async function withOpenAI(summary: Reply, loopback = {}): Promise<AgentFixture> 
 }
 const PIECES = ['IT-1042 ', 'is still ', 'being worked on', ' by the IT team.'];
 const calls = (fx: AgentFixture, method: string) => fx.slack.state.calls.filter((c) => c.method === method);
+/** The text a call streamed: its markdown_text, or its markdown_text chunks (a stream that shows tasks too). */
+const streamedText = (c: { params: Record<string, unknown> }) =>
+  Array.isArray(c.params.chunks) ? (c.params.chunks as Array<{ type: string; text?: string }>).map((x) => (x.type === 'markdown_text' ? x.text : '')).join('') : String(c.params.markdown_text ?? '');
 
 describe('answers an LLM writes are streamed into the thread (loopback Slack, the real OpenAI provider)', () => {
   test('the summary arrives in pieces in one message, which then becomes the reply: its exact text, the feedback buttons, no second post', async () => {
     const fx = await withOpenAI({ stream: PIECES, pauseMs: 30 });
     const m = fx.slack.dm(PEOPLE.alice.id, "what's the status of IT-1042?");
     const [reply] = await fx.slack.replies(m.channel, m.ts);
-    // The summary was asked for as a stream; the message shown is the stream, ended and then written over.
-    expect(llm!.requests[1]!.body.stream).toBe(true);
+    // The message shown is the stream (the ticket look-up as a task, then the summary), ended and then written over.
     expect(reply!.stream).toBeDefined();
     await fx.slack.waitFor(() => (reply!.stream!.streaming === false && reply!.updates > 0 ? true : undefined));
+    // The summary was asked for as a stream.
+    expect(llm!.requests[1]!.body.stream).toBe(true);
     expect(calls(fx, 'chat.startStream')).toHaveLength(1);
     expect(calls(fx, 'chat.appendStream').length).toBeGreaterThanOrEqual(1);
     expect(calls(fx, 'chat.stopStream')).toHaveLength(1);
     // Assembled from the pieces, it was the LLM's text.
-    const streamedText = [calls(fx, 'chat.startStream')[0]!.params.markdown_text, ...calls(fx, 'chat.appendStream').map((c) => c.params.markdown_text)].join('');
-    expect(streamedText).toBe(PIECES.join(''));
+    expect([...calls(fx, 'chat.startStream'), ...calls(fx, 'chat.appendStream')].map(streamedText).join('')).toBe(PIECES.join(''));
     // Then the outbox's reply was written over it, not posted again.
     expect(reply!.text).toContain(PIECES.join('').trim());
     expect(reply!.blocks!.at(-1)).toMatchObject({ type: 'context_actions', elements: [{ type: 'feedback_buttons', action_id: FEEDBACK_ACTION }] });

@@ -103,11 +103,13 @@ describe('Slack conversations through Bolt and the loopback Slack', () => {
   });
 
   test('Web API rate limits are retried: a 429 on the reply is waited out, not lost', async () => {
-    f.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 });
+    // The reply is written over the message that showed the reset as a task (chat.update).
+    f.slack.failNext('chat.update', { status: 429, retryAfter: 1 });
     const m = f.slack.dm(PEOPLE.alice.id, 'reset my password');
     const [answer] = await f.slack.replies(m.channel, m.ts, 1, 15_000);
     expect(answer!.text).toMatch(/password reset/);
-    expect(f.slack.state.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(2);
+    expect(f.slack.state.calls.filter((c) => c.method === 'chat.update')).toHaveLength(2);
+    expect(f.slack.botMessages({ channel: m.channel, threadTs: m.ts })).toHaveLength(1);
   });
 
   test('the Home tab shows what Sentinel does and the viewer\'s role', async () => {

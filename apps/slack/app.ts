@@ -1,6 +1,8 @@
 import { App, SocketModeReceiver, webApi, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { getApproval } from '../../db/approvals';
 import type { Sentinel } from '../sentinel';
+import { valueOr } from '../../tools/backends/types';
 import { boltLogger } from './bolt-logger';
 import { SlackIdentity, errorText } from './identity';
 import { registerActionListeners } from './listeners/actions';
@@ -106,11 +108,17 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
   // The thread's status line and session follow the runner's turns ("Reading your request…", "Checking …", cleared).
   const status = new ThreadStatus(bestEffortClient, logger, { afterMs: opts.statusAfterMs ?? 300 });
   const stopSteps = sentinel.runner.onStep(status.onStep);
-  // Answers an LLM writes piece by piece are streamed into the thread (DMs), then made the reply.
-  const streamed = new StreamedReplies(bestEffortClient, logger);
+  // A turn's tool calls (as tasks) and the summary an LLM writes are streamed into the thread, then made the reply.
+  const streamed = new StreamedReplies(bestEffortClient, logger, { db, requesterOf: (approvalId) => requesterSlackId(approvalId) });
   const stopStreams = sentinel.runner.onStep(streamed.onStep);
   sentinel.runner.streamSummariesWhen(streamed.wanted);
-  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status });
+  // A decision's turn streams in a channel thread only to its requester, when Slack knows them.
+  const requesterSlackId = async (approvalId: string): Promise<string | null> => {
+    const requester = getApproval(db, approvalId)?.requester;
+    const user = requester ? valueOr(await sentinel.backends.directory.find(requester), null) : null;
+    return user ? identity.slackIdOf(user) : null;
+  };
+  registerMessageListeners(app, { db, runner: sentinel.runner, identity, logger, now, workingReactionAfterMs: opts.workingReactionAfterMs ?? 700, status, streamed });
   // Policy `approvers: { slack_usergroup }`: only Slack knows a user group's members.
   const usergroups = (usergroup: string) => identity.usergroupMembers(usergroup);
   const home = registerHome(app, { identity, logger, home: { db, backends: sentinel.backends, usergroups, now }, client: bestEffortClient });
@@ -129,7 +137,7 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
   });
   sentinel.runner.resolveUsergroupsWith(usergroups);
-  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups, refreshHome: home.refresh, streamed });
+  const delivery = slackDelivery({ client: deliveryClient, db, directory: sentinel.backends.directory, identity, approvalsChannel: settings.approvalsChannel, logger, now, channelRetryMs: opts.channelRetryMs, usergroups, refreshHome: home.refresh, status, streams: streamed });
   const deliverer = outboxDeliverer({ db, owner: sentinel.runner.owner, deliver: delivery.deliver, logger, crash: sentinel.crash, pollMs: opts.outboxPollMs });
   // A turn settled here is shown at once; turns settled by other processes (the CLI) within a poll. Home
   // tabs are drawn again from the outbox too (home_refresh, queued where the change is made, by any process).

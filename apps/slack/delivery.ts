@@ -5,6 +5,7 @@ import { approvalVotesFor, getApproval, type ApprovalRow } from '../../db/approv
 import { getExecution } from '../../db/executions';
 import { recentMessages } from '../../db/messages';
 import { enqueueOutbox, type OutboxRow } from '../../db/outbox';
+import { dropReplyStream, replyStreamOf, TS_UNKNOWN, type ReplyStream } from '../../db/reply-streams';
 import { cardsFor, markCard, recordCard } from '../../db/slack-cards';
 import { approvalDecision, approverFields, routeNow, type UsergroupMembers } from '../../machines/approvers';
 import { NOTICE_AUDIENCE } from '../../policies/budget-notice';
@@ -28,8 +29,13 @@ export interface DeliveryDeps {
   channelRetryMs?: number;
   /** Slack user group members as directory ids, for policy `approvers: { slack_usergroup }`. */
   usergroups?: UsergroupMembers;
-  /** Answers streamed as they were written (StreamedReplies): the reply is written over that message. */
-  streamed?: { streamedTs(conversationId: string): Promise<string | undefined>; forget(conversationId: string): void };
+  /** The thread's status line and session (ThreadStatus): their calls are answered before a post (waited for up to 2 s). */
+  status?: { settled(conversationId: string): Promise<void> };
+  /**
+   * Turns shown as they ran (StreamedReplies): their streams are stopped before a post, and the reply is
+   * written over the streamed message (found in db/reply-streams.ts, whichever process streamed it).
+   */
+  streams?: { settled(conversationId: string): Promise<void>; stoppedHere(channel: string, ts: string): boolean };
   /** Draws a Home tab again (outbox `home_refresh`); without it such rows are dropped. */
   refreshHome?: (user: string) => Promise<void>;
 }
@@ -44,6 +50,8 @@ export const REPLY_PREFIX = 'reply:';
 const NOTICE_HORIZON_MS = 86_400_000;
 /** Marks each post with its outbox key, so a retry can see that an earlier attempt did reach Slack. */
 export const METADATA_TYPE = 'sentinel_outbox';
+/** How long a thread post waits for this process's status calls there (best-effort, and Slack may be slow). */
+const QUIET_WAIT_MS = 2_000;
 /** Errors meaning the approvals channel will not take the card until someone fixes it (invites the bot…). */
 const CHANNEL_REFUSALS = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action', 'ekm_access_denied']);
 
@@ -235,26 +243,84 @@ export function slackDelivery(deps: DeliveryDeps) {
     return notes;
   }
 
-  async function deliverReply(row: OutboxRow, thread: SlackThread, body: { text: string; approvals: string[] }): Promise<Delivered> {
+  let botUser: Promise<string | undefined> | undefined;
+  /** The bot's own user id (auth.test, asked once): which messages in a thread are ours. */
+  const botUserId = () =>
+    (botUser ??= client.auth.test().then(
+      (r) => r.user_id,
+      (err: unknown) => {
+        botUser = undefined;
+        throw err;
+      },
+    ));
+
+  /**
+   * A stream whose starter died before Slack named its message: the bot's latest message in the thread
+   * from about when it was asked for that carries no outbox key (every other post of ours does), if any.
+   */
+  async function unnamedStream(thread: SlackThread, stream: ReplyStream): Promise<string | undefined> {
+    const me = await botUserId();
+    const page = await client.conversations.replies({ channel: thread.channel, ts: thread.threadTs, include_all_metadata: true, limit: 200 });
+    const since = stream.at / 1000 - 60; // Slack's clock and ours may differ a little
+    const ours = (page.messages ?? []).filter((m) => {
+      const meta = (m as { metadata?: { event_type?: string } }).metadata;
+      return m.user === me && m.ts !== thread.threadTs && Number(m.ts) >= since && meta?.event_type !== METADATA_TYPE;
+    });
+    return ours.at(-1)?.ts;
+  }
+
+  /**
+   * Writes the turn's reply over the message streamed while it ran (exact text, buttons, outbox key), in
+   * whichever process streamed it, before or after a restart. Returns false when there is none to write over.
+   */
+  async function overStream(row: OutboxRow, thread: SlackThread, turn: number, message: { text: string; blocks?: unknown[] }): Promise<boolean> {
+    const stream = replyStreamOf(db, row.conversationId, turn, row.createdAt);
+    if (!stream) return false;
+    const ts = stream.ts === TS_UNKNOWN ? await unnamedStream(thread, stream) : stream.ts;
+    if (!ts) {
+      dropReplyStream(db, row.conversationId, turn, stream.ts);
+      return false;
+    }
+    if (!deps.streams?.stoppedHere(thread.channel, ts)) {
+      // Left open by a process that died, or failed midway: ended first. Already ended is what we want.
+      await client.chat.stopStream({ channel: thread.channel, ts }).catch((err: unknown) => {
+        if (platformError(err) !== 'message_not_in_streaming_state') logger.debug({ key: row.key, err: errorText(err) }, 'could not stop a streamed message; writing over it anyway');
+      });
+    }
+    try {
+      await client.chat.update({ channel: thread.channel, ts, ...message, metadata: { event_type: METADATA_TYPE, event_payload: { key: row.key } } } as never);
+    } catch (err) {
+      // Deleted meanwhile: the reply is posted instead. Anything else is retried (the streamed message stays the place).
+      if (platformError(err) !== 'message_not_found') throw err;
+      dropReplyStream(db, row.conversationId, turn, stream.ts);
+      return false;
+    }
+    dropReplyStream(db, row.conversationId, turn, stream.ts);
+    return true;
+  }
+
+  async function deliverReply(row: OutboxRow, thread: SlackThread, body: { text: string; approvals: string[]; turn?: number }): Promise<Delivered> {
     const text = clip([escapeMrkdwn(body.text), ...(await waitingNotes(body.approvals))].join('\n\n'), MAX_TEXT);
     const isReply = row.key.startsWith(REPLY_PREFIX);
     // A turn's answer (not a notice) ends with 👍/👎.
     const message = isReply ? { text, blocks: replyWithFeedback(text) } : { text };
-    // Streamed as the LLM wrote it: the message shown is made the reply (exact text, buttons, outbox key).
-    const streamedTs = isReply ? await deps.streamed?.streamedTs(row.conversationId) : undefined;
-    if (streamedTs) {
-      try {
-        await client.chat.update({ channel: thread.channel, ts: streamedTs, ...message, metadata: { event_type: METADATA_TYPE, event_payload: { key: row.key } } } as never);
-        deps.streamed!.forget(row.conversationId);
-        return { kind: 'sent' };
-      } catch (err) {
-        // Deleted meanwhile: the reply is posted instead. Anything else is retried (the streamed message stays the place).
-        if (platformError(err) !== 'message_not_found') throw err;
-        deps.streamed!.forget(row.conversationId);
-      }
-    }
+    // Shown while the turn ran (tasks, the summary as written): that message is made the reply.
+    if (isReply && body.turn !== undefined && (await overStream(row, thread, body.turn, message))) return { kind: 'sent' };
     await post(row, row.key, thread.channel, thread.threadTs, message);
     return { kind: 'sent' };
+  }
+
+  /**
+   * Before a card or an answer goes into a thread: this process's stream there is stopped (each of its calls
+   * has its own deadline) and its status line and session are undone (waited for up to 2 s), so the card never
+   * arrives while the person's compose box is held, nor the answer before the stream it overwrites has ended.
+   * Only this conversation's lane waits.
+   */
+  async function quiet(conversationId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const status = deps.status ? Promise.race([deps.status.settled(conversationId), new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIET_WAIT_MS)))]) : undefined;
+    await Promise.all([deps.streams?.settled(conversationId), status]);
+    clearTimeout(timer);
   }
 
   /**
@@ -291,6 +357,8 @@ export function slackDelivery(deps: DeliveryDeps) {
           return { kind: 'sent' };
         }
         if (!thread) return { kind: 'sent' };
+        // The stream stopped, the status cleared, the session off `processing` first: then the card or answer.
+        if (row.kind === 'reply' || row.kind === 'approval_cards') await quiet(row.conversationId);
         if (row.kind === 'reply') return await deliverReply(row, thread, body);
         if (row.kind === 'approval_cards') return await deliverCards(row, thread, body);
         return await deliverUpdate(body);

@@ -35,6 +35,11 @@ export function runningStatus(tool: string, args: Record<string, unknown>): stri
   }
 }
 
+/** A tool call as a task in a streamed answer ("Checking LAPTOP-ALICE-01"): the status line's words, without its "…". */
+export function taskTitle(tool: string, args: Record<string, unknown>): string {
+  return runningStatus(tool, args).replace(/…$/, '');
+}
+
 /** Errors that say status lines (or sessions) will never work here: an older install, a kind of conversation without them. */
 const NEVER_HERE = new Set(['missing_scope', 'not_allowed_token_type', 'method_not_supported_for_channel_type', 'channel_type_not_supported', 'not_allowed', 'feature_not_enabled', 'unknown_method']);
 
@@ -147,6 +152,11 @@ export class ThreadStatus {
     const thread = threadOf(conversationId);
     if (!thread || this.processing.has(conversationId)) return;
     this.send(conversationId, thread, { what: 'session', status: 'active' });
+  }
+
+  /** Resolves once the calls made so far for this conversation have been answered (never rejects). */
+  settled(conversationId: string): Promise<void> {
+    return this.chains.get(conversationId) ?? Promise.resolve();
   }
 
   /** Resolves once every call made so far has been answered (for an orderly stop). */

@@ -7,6 +7,7 @@ import { conversationKey } from '../conversation-key';
 import type { SlackIdentity } from '../identity';
 import { clip, escapeMrkdwn, withoutMention } from '../mrkdwn';
 import { inThread, talkedInThread } from '../thread-participants';
+import type { StreamedReplies } from '../streamed-replies';
 import type { ThreadStatus } from '../thread-status';
 import { withUserMentionsResolved } from '../user-mentions';
 
@@ -20,6 +21,8 @@ export interface MessageDeps {
   workingReactionAfterMs: number;
   /** The thread's status line and agent session (named after the request). */
   status?: ThreadStatus;
+  /** Turns streamed into the thread: in a channel, to the person whose message it answers. */
+  streamed?: Pick<StreamedReplies, 'recipient'>;
 }
 
 /** Typed in a thread while Sentinel works there, these stop the turn (as Slack's Stop button does). */
@@ -98,6 +101,7 @@ export function registerMessageListeners(app: App, deps: MessageDeps): void {
       }
     }
     deps.status?.titled(conversationId, text, m.user);
+    deps.streamed?.recipient(conversationId, m.user, m.team);
     // Feedback while the LLM works, removed once the answer is posted. An answer that comes sooner is
     // its own feedback: no reaction flickers on and off, and two Web API calls are saved.
     const react = (method: 'add' | 'remove') =>
