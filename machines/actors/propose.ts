@@ -29,21 +29,27 @@ export async function requesterProfile(deps: AgentDeps, requester: Actor): Promi
 /** Looks up who the message names (and who the thread last talked about) in the directory and inventory. */
 async function resolvePeople(deps: AgentDeps, asker: Actor, message: string, systems: string[], dialogue: DialogueState | null | undefined, ticketKeys: TicketKeys): Promise<ResolvedPerson[]> {
   const mentions: string[] = [];
+  // Said as a person ("bob's laptop", "for bob"), not just a word that might be a name ("forgot").
+  const asPerson = new Set<string>();
   // A request held back by "whom do you mean?" is planned again with this message: its people count too.
   // Read as the planner reads it: look-alike characters folded, invisible ones dropped (machines/llm/canonical.ts).
   for (const text of [message, dialogue?.unresolved ?? ''].map((t) => canonicalText(t).toLowerCase())) {
-    mentions.push(...personMentions(text, systems).map((m) => m.text).slice(0, 5), ...bareNames(text, systems));
+    const said = personMentions(text, systems).map((m) => m.text).slice(0, 5);
+    for (const m of said) asPerson.add(m);
+    mentions.push(...said, ...bareNames(text, systems));
   }
   if (dialogue?.lastPerson) mentions.push(dialogue.lastPerson);
   const resolved: ResolvedPerson[] = [];
   // A ticket key ("status of HELP-7") names a ticket, not a person: the directory is not asked about it.
   for (const mention of new Set(mentions.filter((m) => !isTicketKey(m, ticketKeys)))) {
     const user = valueOr(await deps.backends.directory.find(mention), null);
-    // A guest may act on nobody else, and learns nothing of the directory: anyone they name but themselves,
-    // known or not, is just the words they wrote, with no devices (so "alice" and a made-up "bob" get the
+    // A guest may act on nobody else, and learns nothing of the directory: anyone they name but themselves
+    // is just the words they wrote, with no devices, known or not (so "alice" and a made-up "bob" get the
     // same answer, the policy's refusal, and no full name, id format or device id comes back).
     if (asker.role === 'guest' && user?.id !== asker.id) {
-      resolved.push({ mention, person: { id: mention, name: mention, devices: [] } });
+      // Said as a person: a stand-in. A bare word ("forgot", "alice" in "what access does alice have"):
+      // nobody, whether or not the directory knows it.
+      resolved.push({ mention, person: asPerson.has(mention) ? { id: mention, name: mention, devices: [] } : null });
       continue;
     }
     const devices = user ? valueOr(await deps.backends.mdm.listByOwner(user), []) : [];
