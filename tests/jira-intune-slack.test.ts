@@ -44,9 +44,8 @@ test('in Slack: a diagnostic from Intune, a Jira ticket, and an approved wipe th
   expect(opened!.text).toMatch(/IT-3001/);
   expect(jira.created()).toHaveLength(1);
   expect(jira.created()[0]!.labels).toContain('sentinel-for-alice');
-  // The Slack thread it was asked in, by channel and thread ts (the workspace URL a permalink needs is not known here).
-  expect(JSON.stringify(jira.created()[0]!.description)).toContain(`Conversation: the Slack thread in channel ${ask.channel} of workspace `);
-  expect(JSON.stringify(jira.created()[0]!.description)).toContain(`(thread ts ${ask.ts}).`);
+  // A link to the Slack thread it was asked in: the workspace URL auth.test gave the app, the thread's root.
+  expect(JSON.stringify(jira.created()[0]!.description)).toContain(`"href":"https://loopback.slack.com/archives/${ask.channel}/p${ask.ts.replace('.', '')}"`);
 
   const wipe = f.slack.dm(PEOPLE.alice.id, 'wipe my laptop');
   const [waiting] = await f.slack.replies(wipe.channel, wipe.ts, 1, 15_000);

@@ -95,6 +95,9 @@ export async function startSlackApp(opts: SlackAppOptions): Promise<SlackApp> {
     if ((err as { code?: unknown } | null)?.code !== 'slack_webapi_platform_error') throw err;
     throw new SlackStartError(`Slack rejected SLACK_BOT_TOKEN (auth.test: ${errorText(err)}). Check the token, or run \`npm run cli\` to try Sentinel without Slack.`);
   }
+  // Tickets link back to the thread they were asked in: the installed workspace's URL (auth.test; best effort).
+  const installed = await app.client.auth.test().catch(() => null);
+  if (installed?.team_id && installed.url) sentinel.runner.linkSlackThreads({ team: installed.team_id, url: installed.url });
   const identity = new SlackIdentity(app.client, sentinel.backends.directory, { ttlMs: opts.identityTtlMs ?? 60_000, now, logger });
   const db = sentinel.database.db;
   // Suggested prompts, status lines and sessions are best-effort: no retries, 429s returned, a short deadline.

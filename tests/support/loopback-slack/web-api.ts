@@ -125,7 +125,7 @@ export function webApi(state: WorkspaceState, id: Identity, opts: { socketUrl: (
   };
 
   const botOnly: Record<string, Handler> = {
-    'auth.test': () => ({ ok: true, url: 'https://loopback.slack.test/', team: 'Loopback', user: 'sentinel', team_id: id.team, user_id: id.botUserId, bot_id: id.botId }),
+    'auth.test': () => ({ ok: true, url: 'https://loopback.slack.com/', team: 'Loopback', user: 'sentinel', team_id: id.team, user_id: id.botUserId, bot_id: id.botId }),
     'chat.postMessage': (p) => {
       const channel = str(p.channel);
       if (!channel) return fail('channel_not_found');
