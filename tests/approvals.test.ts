@@ -31,7 +31,7 @@ describe('approvals through the runner', () => {
     const self = await t.s.runner.decideApproval(id, await t.s.identify('intern'), 'approve');
     expect(self.reply).toMatch(/cannot approve your own/);
     const guest = await t.s.runner.decideApproval(id, await t.s.identify('guest'), 'approve');
-    expect(guest.reply).toMatch(/Only IT admins/);
+    expect(guest.reply).toMatch(/Guest accounts cannot approve other people's requests/);
     const peer = await t.s.runner.decideApproval(id, await t.s.identify('alice'), 'approve');
     expect(peer.reply).toMatch(/Only IT admins/);
     expect(wipes(t)).toBe(0);

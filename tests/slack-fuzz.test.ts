@@ -67,7 +67,11 @@ test(`forged, malformed and oversized Slack payloads change nothing and crash no
   expect(errors).toEqual([]);
 
   const db = f.sentinel.database.sqlite;
-  expect(db.prepare("select status from approvals").all()).toEqual([{ status: 'pending' }]);
+  // A generated event can be a well-formed request from a real user ("<@U0BOT> wipe my laptop" from alice in
+  // a channel): it may ask for approval like any message. Nothing may be decided, and nothing run.
+  const statuses = db.prepare('select status from approvals').all() as Array<{ status: string }>;
+  expect(statuses.length).toBeGreaterThanOrEqual(1);
+  expect(statuses.every((a) => a.status === 'pending')).toBe(true);
   expect(db.prepare("select count(*) n from device_commands where command = 'wipe'").get()).toEqual({ n: 0 });
   // Still serving: a real message gets its answer.
   const after = f.slack.dm(PEOPLE.alice.id, 'reset my password');

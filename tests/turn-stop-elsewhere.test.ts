@@ -156,59 +156,36 @@ describe('Stop reaches a turn another process runs', () => {
     }
   }, 60_000);
 
-  test('a Stop recorded from another process while the LLM answers with a request needing approval: nobody is asked', async () => {
+  test.each([
+    ['an allowed reset', 'reset my password', call('reset_password', { user: 'alice' })],
+    ['a grant that needs approval', 'I need github write access for 8 hours', call('provision_access', { user: 'alice', system: 'github', level: 'write', duration_hours: 8, reason: 'release' })],
+  ])('a Stop recorded from another process while the LLM answers (%s): nothing is decided, run or asked of anyone, though the owner has not looked yet', async (_what, text, proposed) => {
     const db = tempDbPath();
     const other = openSentinel({ db });
     const alice = await other.identify('alice');
     let stopOutcome: string | undefined;
+    // The Stop is recorded from the other runner as the LLM answers: the owner's next look at its lease is up
+    // to 250 ms away; the guard reads the lease before deciding (and again before storing any approval).
     const llm: LlmProvider = {
       name: 'stopped-while-answering',
       async propose() {
         stopOutcome = other.runner.stopTurn('t', alice);
-        return { text: 'Asking for github access.', calls: [call('provision_access', { user: 'alice', system: 'github', level: 'write', duration_hours: 8, reason: 'release' })] };
-      },
-      summarize: offlineProvider.summarize,
-    };
-    const owner = openSentinel({ db, llm });
-    try {
-      const r = await owner.runner.handleMessage('t', alice, 'I need github write access for 8 hours');
-      expect(stopOutcome).toBe('stopped');
-      expect(r.reply).toMatch(/^⏹️ Stopped, as you asked: nothing was run\./);
-      expect(r.approvals).toEqual([]);
-      expect(count(db, 'select count(*) n from approvals')).toBe(0);
-      expect(count(db, "select count(*) n from audit where kind = 'approval_requested'")).toBe(0);
-    } finally {
-      await owner.close();
-      await other.close();
-    }
-  }, 30_000);
-
-  test('a Stop recorded before the proposal is decided keeps it from running, though its owner has not looked yet', async () => {
-    const db = tempDbPath();
-    const other = openSentinel({ db });
-    const alice = await other.identify('alice');
-    let stopOutcome: string | undefined;
-    // The Stop is recorded from the other runner as the LLM answers: the owner's next look at its lease
-    // is up to 250 ms away, and the action is claimed within a millisecond or two.
-    const llm: LlmProvider = {
-      name: 'stopped-while-answering',
-      async propose() {
-        stopOutcome = other.runner.stopTurn('t', alice);
-        return { text: 'Sending a reset link.', calls: [call('reset_password', { user: 'alice' })] };
+        return { text: 'On it.', calls: [proposed] };
       },
       summarize: offlineProvider.summarize,
     };
     const owner = openSentinel({ db, llm });
     try {
       expect(owner.runner.owner).not.toBe(other.runner.owner);
-      const r = await owner.runner.handleMessage('t', alice, 'reset my password');
+      const r = await owner.runner.handleMessage('t', alice, text);
       expect(stopOutcome).toBe('stopped');
       expect(r.reply).toMatch(/^⏹️ Stopped, as you asked: nothing was run\./);
-      // The guard reads the lease before deciding: the proposal is not even decided, let alone run.
       expect(r.executed).toEqual([]);
+      expect(r.approvals).toEqual([]);
       expect(count(db, 'select count(*) n from password_resets')).toBe(0);
-      expect(count(db, "select count(*) n from audit where kind = 'execution_started'")).toBe(0);
       expect(count(db, 'select count(*) n from executions')).toBe(0);
+      expect(count(db, 'select count(*) n from approvals')).toBe(0);
+      expect(count(db, "select count(*) n from audit where kind in ('execution_started', 'approval_requested')")).toBe(0);
     } finally {
       await owner.close();
       await other.close();
