@@ -131,8 +131,9 @@ describe('outbox deliverer', () => {
 
   test('claimDue: oldest first, a dead holder’s rows at once, a live holder’s only when its claim ran out', () => {
     const db = database.db;
-    const now = Date.now();
     enqueue(reply('a', 1), reply('b', 1), reply('c', 1));
+    // After the rows were queued (at their own Date.now()): a clock read before could be a millisecond early.
+    const now = Date.now();
     expect(claimDue(db, 'live', now, 60_000, 1).map(textOf)).toEqual(['a #1']);
     expect(claimDue(db, 'dead', now, 60_000, 1).map(textOf)).toEqual(['b #1']);
     const isDead = (owner: string) => owner === 'dead';
