@@ -128,6 +128,10 @@ describe('what is approved is what runs', () => {
     await f.slack.waitFor(() => (card.updates ? true : undefined));
     expect(cardText(card)).toMatch(/Approved by/);
     expect(cardText(card)).toMatch(/Not run: device LAPTOP-ALICE-01 changed owner/);
+    // Heading and notification say it was not done: an admin skimming the card must not read "approved" as "wiped".
+    expect(cardText(card)).toMatch(/\*❌ Approved, but not done:\* wipe LAPTOP-ALICE-01/);
+    expect(cardText(card)).not.toMatch(/Approval needed/);
+    expect(card.text).toMatch(/^❌ Approved, but not done: wipe LAPTOP-ALICE-01/);
     expect(wipes(f)).toHaveLength(0);
     const audit = f.sentinel.database.sqlite.prepare("select count(*) n from audit where kind = 'approval_recheck_failed'").get() as { n: number };
     expect(audit.n).toBe(1);

@@ -74,13 +74,13 @@ export function slackDelivery(deps: DeliveryDeps) {
   }
 
   /** What became of an approved action, for the card: the approver learns it too. */
-  function outcome(a: ApprovalRow): string | undefined {
+  function outcome(a: ApprovalRow): { done: boolean; text: string } | undefined {
     if (a.status !== 'approved') return undefined;
     const run = getExecution(db, `approval:${a.id}`);
     if (!run?.output || run.status === 'planned' || run.status === 'started') return undefined;
     const out = JSON.parse(run.output) as { error?: string; not_run?: boolean };
-    if (run.status === 'succeeded') return 'Done.';
-    return out.error ?? 'It failed.';
+    if (run.status === 'succeeded') return { done: true, text: 'Done.' };
+    return { done: false, text: out.error ?? 'It failed.' };
   }
 
   async function card(a: ApprovalRow) {

@@ -14,8 +14,8 @@ export interface CardFacts {
   request: string | null;
   /** Already mrkdwn; set once the approval is decided. */
   decider?: string;
-  /** What became of the approved action (done, failed, not run and why); plain text. */
-  outcome?: string;
+  /** What became of the approved action, once it ran or was found not to run: done or not, and in words (plain text). */
+  outcome?: { done: boolean; text: string };
   /** Already mrkdwn: who has approved so far, while a request needing several approvals waits. */
   votes?: string[];
   /** Whom the request waits for, in words, when not just "an IT admin" ("2 IT admins"). */
@@ -52,6 +52,18 @@ const OUTCOME: Record<Exclude<ApprovalRow['status'], 'pending'>, string> = {
   denied: '🚫 Denied',
   expired: '⌛ Expired without a decision',
 };
+
+/**
+ * What a decided card says first (its heading, and the notification text): what became of the request,
+ * not only the decision — an approved wipe the device system refused must not read as done.
+ */
+function decidedHeading(f: CardFacts): string {
+  const a = f.approval;
+  if (a.status === 'denied' && a.decidedBy === a.requester) return '↩️ Withdrawn';
+  if (a.status !== 'approved') return OUTCOME[a.status as Exclude<ApprovalRow['status'], 'pending'>];
+  if (!f.outcome) return OUTCOME.approved;
+  return f.outcome.done ? '✅ Approved and done' : '❌ Approved, but not done';
+}
 
 /**
  * The approval card: what, on which target, for whom, why, risk, expiry, and, while pending, the
@@ -93,9 +105,11 @@ export function approvalCard(f: CardFacts): { text: string; blocks: types.KnownB
     const by = a.status === 'expired' ? '' : ` by ${f.decider ?? 'an admin'}`;
     const outcome = withdrawn ? `↩️ Withdrawn by ${f.requester}` : `${OUTCOME[a.status]}${by}`;
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${outcome} · ${slackDate(a.decidedAt ?? a.expiresAt)}` }] });
-    if (f.outcome) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(f.outcome), 2900) } });
+    if (f.outcome) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`${f.outcome.done ? '✅' : '❌'} ${escapeMrkdwn(f.outcome.text)}`, 2900) } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request ${a.id}` }] });
-  const status = a.status === 'pending' ? title : OUTCOME[a.status];
+  const status = a.status === 'pending' ? title : decidedHeading(f);
+  // Decided: the heading says what became of it; the buttons are gone.
+  if (a.status !== 'pending') blocks[0] = { type: 'section', text: { type: 'mrkdwn', text: `*${status}:* ${line}` } };
   return { text: `${status}: ${line}`, blocks };
 }
