@@ -62,6 +62,20 @@ describe('"Request extension" on an active grant in My access (loopback Slack)',
     await fx.slack.waitFor(() => ((homeText(fx, PEOPLE.alice.id).match(/⏳ waiting · grant alice read access to github/g) ?? []).length === 1 && /✅ approved/.test(homeText(fx, PEOPLE.alice.id)) ? true : undefined));
   });
 
+  test('a double click asks once: one DM thread, one request, one card; the second click is told it was asked', async () => {
+    f = await slackFixture();
+    const fx = f;
+    const grant = await aliceHoldsGithub(fx);
+    const dm = dmChannelOf(PEOPLE.alice.id);
+    await Promise.all([fx.slack.clickInHome(PEOPLE.alice.id, EXTEND_ACTION, grant), fx.slack.clickInHome(PEOPLE.alice.id, EXTEND_ACTION, grant)]);
+    await fx.slack.waitFor(() => (fx.slack.state.calls.some((c) => c.method === 'views.publish' && JSON.stringify(c.params).includes('I already asked for an extension of your github read access')) ? true : undefined));
+    await fx.slack.waitFor(() => (fx.slack.botMessages({ channel: APPROVALS_CHANNEL }).length === 2 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fx.slack.botMessages({ channel: dm }).filter((m) => !m.thread_ts && /From your Home tab/.test(m.text ?? ''))).toHaveLength(1);
+    expect(q(fx, "select id from approvals where status = 'pending'")).toHaveLength(1);
+    expect(fx.slack.botMessages({ channel: APPROVALS_CHANNEL })).toHaveLength(2);
+  });
+
   test("a stale or forged grant id asks for nothing: someone else's grant, a made-up one", async () => {
     f = await slackFixture();
     const fx = f;

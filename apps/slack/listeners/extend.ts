@@ -10,6 +10,8 @@ import type { ThreadStatus } from '../thread-status';
 import type { HomeTab } from './home';
 
 const GRANT_ID = /^\d{1,15}$/;
+/** A second click on the same grant's button within this long is the same request, not a new one. */
+const REPEAT_WINDOW_MS = 60_000;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= 255 ? v : undefined);
 
 /**
@@ -24,6 +26,8 @@ export function registerExtend(
   app: App,
   deps: { runner: ConversationRunner; identity: SlackIdentity; access: Backends['access']; home: HomeTab; status?: ThreadStatus; logger: Logger; now: () => number },
 ): void {
+  // A double click (or a second click before the Home tab redraws) asks once: clicker and grant → when asked.
+  const asked = new Map<string, number>();
   app.action({ type: 'block_actions', action_id: EXTEND_ACTION }, async ({ ack, body, action, client }) => {
     await ack();
     const b = body as { user?: { id?: unknown }; team?: { id?: unknown } | null; view?: { type?: unknown } };
@@ -38,6 +42,11 @@ export function registerExtend(
       if (!grant) {
         return void (await deps.home.publish(clicker, 'That access is not active any more, so there is nothing to extend. To ask for it again, send me a message.'));
       }
+      const once = `${clicker}:${grant.id}`;
+      const at = deps.now();
+      for (const [k, t] of asked) if (at - t > REPEAT_WINDOW_MS) asked.delete(k);
+      if (asked.has(once)) return void (await deps.home.publish(clicker, `I already asked for an extension of your ${grant.system} ${grant.level} access: see our DM.`));
+      asked.set(once, at);
       const text = `extend my ${grant.system} ${grant.level} access`;
       const dm = await client.conversations.open({ users: clicker });
       const channel = dm.channel?.id;
