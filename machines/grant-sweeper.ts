@@ -66,17 +66,6 @@ async function grantsInForce(deps: GrantSweepDeps, row: GrantScheduleRow, at: nu
   }
 }
 
-/** What a notice says about the grant; someone else's grant names them as the directory does (an Okta id means nothing to people). */
-async function noticeFor(deps: GrantSweepDeps, row: GrantScheduleRow) {
-  const base = { userId: row.userId, system: row.system, level: row.level, requester: row.requester, revokeAt: row.revokeAt };
-  if (row.requester === null || row.requester === row.userId) return base;
-  try {
-    const found = await deps.backends.directory.find(row.userId);
-    return { ...base, userName: found.ok ? (found.value?.name ?? null) : null };
-  } catch {
-    return base;
-  }
-}
 const auditFields = (row: GrantScheduleRow) => ({ grant: row.grantId, user: row.userId, system: row.system, level: row.level });
 
 /** The grantee's name as the directory gives it (admins read names, not Okta ids); null when it cannot say. */
@@ -87,6 +76,13 @@ async function nameOf(deps: GrantSweepDeps, userId: string): Promise<string | nu
   } catch {
     return null;
   }
+}
+
+/** What a notice says about the grant; someone else's grant names them as the directory does (an Okta id means nothing to people). */
+async function noticeFor(deps: GrantSweepDeps, row: GrantScheduleRow) {
+  const base = { userId: row.userId, system: row.system, level: row.level, requester: row.requester, revokeAt: row.revokeAt };
+  if (row.requester === null || row.requester === row.userId) return base;
+  return { ...base, userName: await nameOf(deps, row.userId) };
 }
 
 /**
